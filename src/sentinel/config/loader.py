@@ -1,0 +1,222 @@
+"""Load the three operator files with errors that name `file:line`.
+
+YAML is read with ruamel's round-trip loader because it keeps the line of every key and list
+item; pydantic's error locations are walked back through that tree to a line number.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+from sentinel.config.models import KeywordsFile, SentinelFile, SourcesFile
+from sentinel.errors import ConfigError, ConfigErrors
+
+SOURCES = "sources.yaml"
+KEYWORDS = "keywords.yaml"
+SETTINGS = "sentinel.yaml"
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Located:
+    """A parsed YAML document that can say on which line a path sits."""
+
+    path: Path
+    data: Any
+
+    def line(self, loc: Sequence[str | int]) -> int | None:
+        node = self.data
+        line: int | None = 1
+        for part in loc:
+            if isinstance(node, CommentedMap) and part in node:
+                line = node.lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+                line = node.lc.item(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        return line
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """The validated configuration, and where each part of it came from."""
+
+    dir: Path
+    sources: SourcesFile
+    keywords: KeywordsFile
+    settings: SentinelFile
+    docs: dict[str, Located] = field(default_factory=dict, repr=False, compare=False)
+
+    def where(self, file: str, loc: Sequence[str | int]) -> tuple[str, int | None]:
+        doc = self.docs.get(file)
+        return (str(doc.path) if doc else file, doc.line(loc) if doc else None)
+
+    def error(self, file: str, loc: Sequence[str | int], message: str) -> ConfigError:
+        path, line = self.where(file, loc)
+        return ConfigError(message, file=path, line=line)
+
+
+def config_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--config-dir, else SENTINEL_CONFIG_DIR, else the current directory."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SENTINEL_CONFIG_DIR")
+    return Path(env) if env else Path.cwd()
+
+
+def read_yaml(path: Path) -> Located:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise ConfigError("file not found", file=str(path)) from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"not UTF-8 text ({e.reason})", file=str(path)) from e
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"YAML syntax: {e.problem or e.context}", file=str(path), line=line) from e
+    return Located(path=path, data=data if data is not None else CommentedMap())
+
+
+def _describe(err: Any) -> str:
+    kind = err["type"]
+    loc = err["loc"]
+    key = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    if kind == "extra_forbidden":
+        return f"unknown key {loc[-1]!r}"
+    if kind == "missing":
+        return f"missing required key {loc[-1]!r}"
+    msg = str(err["msg"])
+    msg = msg.removeprefix("Value error, ")
+    return f"{key}: {msg}" if key and not msg.startswith(key) else msg
+
+
+def validate(doc: Located, model: type[M]) -> M:
+    try:
+        return model.model_validate(_plain(doc.data))
+    except ValidationError as e:
+        errors = []
+        for err in e.errors():
+            loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+            # Pydantic appends the union member or validator name; drop what YAML does not have.
+            errors.append(ConfigError(_describe(err), file=str(doc.path), line=doc.line(loc)))
+        raise ConfigErrors(errors) from e
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _check_selector(sel: str | None) -> str | None:
+    if not sel:
+        return None
+    css = sel.split("@", 1)[0].strip()
+    if not css:
+        return None  # "@href" alone means: this attribute of the item itself
+    try:
+        LexborHTMLParser("<html></html>").css(css)
+    except SelectolaxError:
+        return f"selector {sel!r} does not parse as CSS"
+    return None
+
+
+def cross_check(cfg: Config) -> list[ConfigError]:
+    """What no single file can know: departments named elsewhere, selectors that parse."""
+    errors: list[ConfigError] = []
+    for file, key, items, what in (
+        (SOURCES, "sources", cfg.sources.sources, "source"),
+        (KEYWORDS, "topics", cfg.keywords.topics, "topic"),
+        (SETTINGS, "departments", cfg.settings.departments, "department"),
+    ):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                errors.append(cfg.error(file, (key, i, "id"), f"duplicate {what} id {item.id!r}"))
+            seen.add(item.id)
+    leads = [i for i, d in enumerate(cfg.settings.departments) if d.lead]
+    for i in leads[1:]:
+        errors.append(
+            cfg.error(
+                SETTINGS,
+                ("departments", i, "lead"),
+                "only one department may be the lead office (lead: true)",
+            )
+        )
+    departments = {d.id for d in cfg.settings.departments}
+    for i, topic in enumerate(cfg.keywords.topics):
+        if topic.department not in departments:
+            errors.append(
+                cfg.error(
+                    KEYWORDS,
+                    ("topics", i, "department"),
+                    f"topic {topic.id!r} names department {topic.department!r}, "
+                    f"which sentinel.yaml does not define",
+                )
+            )
+    for i, src in enumerate(cfg.sources.sources):
+        if src.department and src.department not in departments:
+            errors.append(
+                cfg.error(
+                    SOURCES,
+                    ("sources", i, "department"),
+                    f"source {src.id!r} names department {src.department!r}, "
+                    f"which sentinel.yaml does not define",
+                )
+            )
+        for group, sels in (("selectors", src.selectors), ("detail", src.detail)):
+            if sels is None:
+                continue
+            for name, value in sels.model_dump().items():
+                problem = _check_selector(value)
+                if problem:
+                    errors.append(cfg.error(SOURCES, ("sources", i, group, name), problem))
+    return errors
+
+
+def load_config(directory: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate all three files; raise ConfigErrors listing every problem found."""
+    base = config_dir(directory)
+    errors: list[ConfigError] = []
+    docs: dict[str, Located] = {}
+    parsed: dict[str, BaseModel] = {}
+    for name, model in ((SOURCES, SourcesFile), (KEYWORDS, KeywordsFile), (SETTINGS, SentinelFile)):
+        try:
+            docs[name] = read_yaml(base / name)
+            parsed[name] = validate(docs[name], model)
+        except ConfigErrors as e:
+            errors.extend(e.errors)
+        except ConfigError as e:
+            errors.append(e)
+    if errors:
+        raise ConfigErrors(errors)
+    cfg = Config(
+        dir=base,
+        sources=parsed[SOURCES],  # type: ignore[arg-type]
+        keywords=parsed[KEYWORDS],  # type: ignore[arg-type]
+        settings=parsed[SETTINGS],  # type: ignore[arg-type]
+        docs=docs,
+    )
+    errors = cross_check(cfg)
+    if errors:
+        raise ConfigErrors(errors)
+    return cfg

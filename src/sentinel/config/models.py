@@ -1,0 +1,243 @@
+"""Typed models of the three operator files.
+
+Every option has a default, a validator and a doc line (the `description`). Unknown keys are
+errors: a typo in YAML must not be silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+ID_RE = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+
+
+def parse_duration(value: object) -> object:
+    """'90s', '10m', '2h', '1d' or a number of seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=float(value))
+    if isinstance(value, str):
+        m = _DURATION_RE.match(value)
+        if not m:
+            raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 10m, 2h, 1d)")
+        n, unit = float(m.group(1)), m.group(2)
+        return timedelta(seconds=n * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Severity(StrEnum):
+    general = "general"
+    major = "major"
+    critical = "critical"
+
+    @property
+    def rank(self) -> int:
+        return ["general", "major", "critical"].index(self.value)
+
+
+class SourceKind(StrEnum):
+    rss = "rss"
+    html = "html"
+    json = "json"
+
+
+# ---------------------------------------------------------------- sources.yaml
+
+
+class Selectors(Strict):
+    """CSS selectors for a list page. A value `css@attr` reads an attribute instead of text."""
+
+    item: str | None = Field(None, description="one element per post on the list page")
+    title: str | None = Field(None, description="the post title, inside the item")
+    link: str | None = Field(None, description="the link to the post (default: title's href)")
+    date: str | None = Field(None, description="the published time, inside the item")
+    body: str | None = Field(None, description="text of the post on the list page, if shown")
+    replies: str | None = Field(None, description="reply count, inside the item")
+    views: str | None = Field(None, description="view count, inside the item")
+    author: str | None = Field(None, description="author display name (shown, never profiled)")
+    next: str | None = Field(None, description="link to the next list page, for pagination")
+
+
+class DetailSelectors(Strict):
+    """Selectors on the post's own page, fetched when `detail` is set."""
+
+    body: str = Field(..., description="the post's text on its own page")
+    title: str | None = Field(None, description="a fuller title than the list shows")
+    date: str | None = Field(None, description="the published time on the post's page")
+
+
+class JsonFields(Strict):
+    """Dotted paths into a JSON list API's answer."""
+
+    items: str = Field(..., description="path to the list of posts, e.g. data.list")
+    title: str = Field("title", description="field with the title")
+    link: str = Field("url", description="field with the post URL (relative URLs are joined)")
+    link_template: str | None = Field(
+        None, description="build the URL from fields, e.g. /detail?id={id}"
+    )
+    date: str | None = Field(None, description="field with the published time")
+    body: str | None = Field(None, description="field with the text")
+    replies: str | None = Field(None, description="field with the reply count")
+    views: str | None = Field(None, description="field with the view count")
+    author: str | None = Field(None, description="field with the author display name")
+
+
+class Politeness(Strict):
+    rate: float = Field(1.0, gt=0, description="requests per second to one host")
+    concurrency: int = Field(2, ge=1, le=64, description="requests at once to one host")
+    robots: bool = Field(True, description="obey robots.txt")
+
+
+class Source(Strict):
+    id: str = Field(..., pattern=ID_RE, description="stable id, lower case")
+    name: str = Field("", description="display name")
+    kind: SourceKind = Field(..., description="rss, html or json")
+    url: AnyHttpUrl = Field(..., description="the list page, feed or API")
+    urls: list[AnyHttpUrl] = Field(default_factory=list, description="more list URLs")
+    preset: str | None = Field(None, description="a named set of selectors (see sources/)")
+    selectors: Selectors = Field(default_factory=Selectors, description="html selectors")
+    detail: DetailSelectors | None = Field(None, description="fetch each new post's page")
+    json_fields: JsonFields | None = Field(None, alias="fields", description="json list paths")
+    pages: int = Field(1, ge=1, le=50, description="list pages to follow via selectors.next")
+    date_format: str | None = Field(None, description="strptime format, when dates are odd")
+    encoding: str | None = Field(None, description="override the page's declared charset")
+    territorial: bool = Field(False, description="posts are local by definition (no region word)")
+    department: str | None = Field(None, description="territorial department of the site")
+    media: bool = Field(False, description="a news outlet (raises severity of its stories)")
+    every: Duration | None = Field(None, description="fetch more often than the duty cadence")
+    politeness: Politeness | None = Field(None, description="override the defaults per host")
+    allow_private: bool = Field(False, description="may reach private/loopback addresses")
+    enabled: bool = Field(True, description="false: keep the entry but do not patrol it")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError as e:
+            raise ValueError(f"unknown encoding {v!r}") from e
+        return v
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Source:
+        if self.kind is SourceKind.json and self.json_fields is None:
+            raise ValueError("a json source needs `fields:` (at least `items:`)")
+        return self
+
+    @property
+    def list_urls(self) -> list[str]:
+        return [str(self.url), *(str(u) for u in self.urls)]
+
+
+class SourceDefaults(Strict):
+    politeness: Politeness = Field(default_factory=Politeness)
+
+
+class SourcesFile(Strict):
+    defaults: SourceDefaults = Field(default_factory=SourceDefaults)
+    sources: list[Source] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------- keywords.yaml
+
+Word = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Topic(Strict):
+    id: str = Field(..., pattern=ID_RE, description="stable id")
+    name: str = Field(..., description="display name, e.g. 征地拆迁")
+    department: str = Field(..., description="department in charge (id from sentinel.yaml)")
+    severity: Severity = Field(Severity.general, description="default severity")
+    any: list[Word] = Field(..., min_length=1, description="at least one of these")
+    all: list[Word] = Field(default_factory=list, description="and every one of these")
+    none: list[Word] = Field(default_factory=list, description="and none of these")
+    region: bool = Field(True, description="require a region word on non-territorial sources")
+
+
+class KeywordsFile(Strict):
+    region: list[Word] = Field(default_factory=list, description="region words (地域词)")
+    exclude: list[Word] = Field(default_factory=list, description="exclusions for every topic")
+    dictionary: list[Word] = Field(default_factory=list, description="extra words for jieba")
+    topics: list[Topic] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------- sentinel.yaml
+
+
+class Department(Strict):
+    id: str = Field(..., pattern=ID_RE)
+    name: str
+    lead: bool = Field(False, description="the lead office (牵头单位) that designates")
+    territory: list[str] = Field(default_factory=list, description="place names it covers")
+
+
+class HttpSettings(Strict):
+    user_agent: str = Field(
+        "SentinelBot/0.1 (public-opinion monitor; +{contact})",
+        description="User-Agent; {contact} is replaced by `contact`",
+    )
+    contact: str = Field("", description="who site owners can write to")
+    timeout: float = Field(20.0, gt=0, description="seconds for connect and each read")
+    max_bytes: int = Field(8_000_000, gt=1024, description="cap on a decoded body")
+    max_redirects: int = Field(5, ge=0, le=20)
+    concurrency: int = Field(50, ge=1, le=1000, description="requests in flight in all")
+    transport: Literal["aiohttp", "httpx"] = Field(
+        "aiohttp", description="engine under httpx; aiohttp costs ~10x less CPU"
+    )
+
+    @property
+    def agent(self) -> str:
+        return self.user_agent.replace("{contact}", self.contact or "no contact set")
+
+
+class MatchSettings(Strict):
+    engine: Literal["fast", "reference"] = Field(
+        "fast", description="fast: ahocorasick-rs + rjieba; reference: plain Python + jieba"
+    )
+
+
+class ClusterSettings(Strict):
+    threshold: float = Field(0.5, gt=0, le=1, description="Jaccard similarity to join a story")
+    window: Duration = Field(timedelta(days=14), description="how far back reposts are sought")
+
+
+class SentinelFile(Strict):
+    name: str = Field("Sentinel", description="shown in digests and the web desk")
+    timezone: str = Field("Asia/Shanghai", description="local time of the office")
+    database_url: str | None = Field(None, description="overridden by SENTINEL_DATABASE_URL")
+    data_dir: str = Field("data", description="where the SQLite file and evidence live")
+    departments: list[Department] = Field(default_factory=list)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    match: MatchSettings = Field(default_factory=MatchSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+
+    @property
+    def lead_department(self) -> Department | None:
+        return next((d for d in self.departments if d.lead), None)

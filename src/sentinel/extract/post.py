@@ -1,0 +1,27 @@
+"""The Post record: what extraction makes of one item on a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Post:
+    source_id: str
+    url: str  # canonical (see extract.urls.canonical_url)
+    title: str
+    body: str = ""
+    published_at: datetime | None = None  # timezone-aware; Asia/Shanghai when the page has none
+    replies: int | None = None
+    views: int | None = None
+    author: str | None = None  # display name as shown; never profiled
+
+    def __post_init__(self) -> None:
+        if self.published_at is not None and self.published_at.tzinfo is None:
+            raise ValueError("Post.published_at must be timezone-aware")
+
+    @property
+    def text(self) -> str:
+        """Title and body as one text, the unit that matching and clustering see."""
+        return f"{self.title}\n{self.body}" if self.body else self.title
