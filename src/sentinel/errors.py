@@ -9,12 +9,12 @@ enter and never leak upward. The docstring of each class is its default message.
     ├── FetchError             a source or URL could not be fetched
     │   ├── FetchTimeout
     │   ├── NetworkError       refused, reset, DNS
-    │   ├── HTTPStatusError    a 4xx/5xx answer (status kept)
+    │   ├── HTTPStatusError    a 4xx/5xx answer (status kept; retry_after on 429/503)
     │   ├── TooLarge           body (or its decompressed form) over the cap
     │   ├── TooManyRedirects   redirect loop or chain over the cap
     │   ├── RobotsDisallowed   robots.txt forbids the URL for our agent
     │   ├── AddressRefused     a private or loopback address the source does not allow
-    │   └── DecodeError        bytes that no charset makes text of
+    │   └── DecodeError        bytes that no charset makes text of; a corrupt gzip/deflate body
     ├── ExtractError           a page that does not parse as its kind says
     ├── StoreError             the database refused or failed
     └── NotFound               an id that does not exist
@@ -90,9 +90,19 @@ class NetworkError(FetchError):
 class HTTPStatusError(FetchError):
     """The server answered with an error status."""
 
-    def __init__(self, status: int, *, url: str = "", source_id: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        *,
+        url: str = "",
+        source_id: str = "",
+        retry_after: float | None = None,
+        message: str | None = None,
+    ) -> None:
         self.status = status
-        super().__init__(f"HTTP {status}", url=url, source_id=source_id)
+        # seconds the host asked us to wait (Retry-After on 429/503), or our own backoff
+        self.retry_after = retry_after
+        super().__init__(message or f"HTTP {status}", url=url, source_id=source_id)
 
 
 class TooLarge(FetchError):
