@@ -90,7 +90,9 @@ def read_yaml(path: Path) -> Located:
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"YAML syntax: {e.problem or e.context}", file=str(path), line=line) from e
+        raise ConfigError(
+            f"YAML syntax: {e.problem or e.context}", file=str(path), line=line
+        ) from e
     return Located(path=path, data=data if data is not None else CommentedMap())
 
 
@@ -143,16 +145,17 @@ def _check_selector(sel: str | None) -> str | None:
 def cross_check(cfg: Config) -> list[ConfigError]:
     """What no single file can know: departments named elsewhere, selectors that parse."""
     errors: list[ConfigError] = []
-    for file, key, items, what in (
-        (SOURCES, "sources", cfg.sources.sources, "source"),
-        (KEYWORDS, "topics", cfg.keywords.topics, "topic"),
-        (SETTINGS, "departments", cfg.settings.departments, "department"),
-    ):
+    groups: tuple[tuple[str, str, list[str], str], ...] = (
+        (SOURCES, "sources", [s.id for s in cfg.sources.sources], "source"),
+        (KEYWORDS, "topics", [t.id for t in cfg.keywords.topics], "topic"),
+        (SETTINGS, "departments", [d.id for d in cfg.settings.departments], "department"),
+    )
+    for file, key, ids, what in groups:
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.id in seen:
-                errors.append(cfg.error(file, (key, i, "id"), f"duplicate {what} id {item.id!r}"))
-            seen.add(item.id)
+        for i, item_id in enumerate(ids):
+            if item_id in seen:
+                errors.append(cfg.error(file, (key, i, "id"), f"duplicate {what} id {item_id!r}"))
+            seen.add(item_id)
     leads = [i for i, d in enumerate(cfg.settings.departments) if d.lead]
     for i in leads[1:]:
         errors.append(
