@@ -142,3 +142,18 @@ def test_durations_and_encoding(tmp_path: Path) -> None:
     bad = SOURCES + "    encoding: klingon\n"
     (err,) = errors_of(write(tmp_path, sources=bad))
     assert "sources.yaml:8:" in err and "unknown encoding 'klingon'" in err
+
+
+def test_duplicate_key_is_an_error_not_a_silent_overwrite(tmp_path: Path) -> None:
+    text = SOURCES.replace("    kind: html\n", "    kind: html\n    kind: rss\n")
+    (err,) = errors_of(write(tmp_path, sources=text))
+    assert err.startswith(f"{tmp_path / 'sources.yaml'}:4:")
+    assert "duplicate key 'kind'" in err
+
+
+def test_lines_are_found_deep_in_a_long_file(tmp_path: Path) -> None:
+    entry = "  - {{id: s{n}, kind: rss, url: 'http://127.0.0.1:8000/{n}.xml'}}\n"
+    body = "".join(entry.format(n=n) for n in range(300))
+    body += "  - {id: s7, kind: rss, url: 'http://127.0.0.1:8000/x.xml'}\n"
+    (err,) = errors_of(write(tmp_path, sources="sources:\n" + body))
+    assert err == f"{tmp_path / 'sources.yaml'}:302: duplicate source id 's7'"
