@@ -1,0 +1,165 @@
+"""Published times as Chinese sites print them, made timezone-aware.
+
+Absolute forms ("2026-11-20 09:12", "2026年11月20日", "2026/11/20 9:12:03", RFC 822, ISO 8601),
+forms without a year ("11-20 09:12": this year, or last year if that would be in the future) and
+relative ones ("刚刚", "5 分钟前", "昨天 12:30", "3 天前") read against the fetch time.
+Times without a zone are Asia/Shanghai. Anything unreadable is None: a missing date never costs
+a post.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_FULL = re.compile(
+    r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*T?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
+)
+_NO_YEAR = re.compile(
+    r"(?<![\d\-/.])(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?"
+    r"(?:\s+|\s*)(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?"
+)
+_NO_YEAR_DATE = re.compile(r"^[\[(（【]?\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?\s*[\])）】]?$")
+_DAY_WORD = re.compile(r"(今天|昨天|前天|今日|昨日)\s*(?:(\d{1,2})\s*[:：]\s*(\d{2}))?")
+_AGO = re.compile(r"(\d+|半|一|两|几)\s*(秒|分钟|分|小时|个小时|天|日|周|星期|个月|月|年)\s*前")
+_CLOCK = re.compile(r"^(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?$")
+_ZONE = re.compile(r"(?:[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|UT|Z|[ECMP][SD]T)\b|\dZ)\s*$", re.I)
+
+_UNITS = {
+    "秒": timedelta(seconds=1),
+    "分钟": timedelta(minutes=1),
+    "分": timedelta(minutes=1),
+    "小时": timedelta(hours=1),
+    "个小时": timedelta(hours=1),
+    "天": timedelta(days=1),
+    "日": timedelta(days=1),
+    "周": timedelta(weeks=1),
+    "星期": timedelta(weeks=1),
+    "个月": timedelta(days=30),
+    "月": timedelta(days=30),
+    "年": timedelta(days=365),
+}
+_DAYS_BACK = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+
+
+def has_zone(text: str) -> bool:
+    """Whether a date string names its offset (then a feed parser's UTC reading is right)."""
+    return bool(_ZONE.search(text.strip()))
+
+
+def parse_date(value: object, now: datetime, *, fmt: str | None = None) -> datetime | None:
+    """An aware datetime for a date as printed (or an epoch number), or None."""
+    try:
+        return _parse(value, now, fmt)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _parse(value: object, now: datetime, fmt: str | None) -> datetime | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return _epoch(float(value))
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        return None
+    local_now = _aware(now).astimezone(SHANGHAI)
+    if fmt:
+        try:
+            return _aware(datetime.strptime(text, fmt))
+        except ValueError:
+            pass
+    if text.isdigit() and len(text) in (10, 13):
+        return _epoch(float(text))
+    return (
+        _iso(text)
+        or _rfc822(text)
+        or _full(text)
+        or _relative(text, local_now)
+        or _no_year(text, local_now)
+    )
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=SHANGHAI) if dt.tzinfo is None else dt
+
+
+def _epoch(n: float) -> datetime | None:
+    if n > 1e11:  # milliseconds, as JavaScript back ends send them
+        n /= 1000
+    if n < 1e8:  # too early to be a post (1973): a count or an id, not a time
+        return None
+    return datetime.fromtimestamp(n, UTC)
+
+
+def _iso(text: str) -> datetime | None:
+    if len(text) < 10 or text[4] != "-" or not text[:4].isdigit():
+        return None
+    try:
+        return _aware(datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def _rfc822(text: str) -> datetime | None:
+    if not text[:1].isalpha() and "," not in text:
+        return None
+    try:
+        return _aware(parsedate_to_datetime(text))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _full(text: str) -> datetime | None:
+    m = _FULL.search(text)
+    if m is None:
+        return None
+    y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+    return datetime(y, mo, d, hh, mm, ss, tzinfo=SHANGHAI)
+
+
+def _relative(text: str, now: datetime) -> datetime | None:
+    if text.startswith("刚刚") or text == "刚才":
+        return now
+    m = _AGO.search(text)
+    if m is not None:
+        raw = m.group(1)
+        n = {"半": 0.5, "一": 1.0, "两": 2.0, "几": 3.0}.get(raw) or float(raw)
+        return now - _UNITS[m.group(2)] * n
+    m = _DAY_WORD.search(text)
+    if m is not None:
+        day = now.date() - timedelta(days=_DAYS_BACK[m.group(1)])
+        at = time(int(m.group(2)), int(m.group(3))) if m.group(2) else time()
+        return datetime.combine(day, at, tzinfo=SHANGHAI)
+    m = _CLOCK.match(text)
+    if m is not None:  # a bare "09:12" is today's
+        hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+        return datetime.combine(now.date(), time(hh, mm, ss), tzinfo=SHANGHAI)
+    return None
+
+
+def _no_year(text: str, now: datetime) -> datetime | None:
+    m = _NO_YEAR.search(text)
+    if m is not None:
+        mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
+        return _this_year(now, mo, d, time(hh, mm, ss))
+    m = _NO_YEAR_DATE.match(text)
+    if m is not None:
+        return _this_year(now, int(m.group(1)), int(m.group(2)), time())
+    return None
+
+
+def _this_year(now: datetime, month: int, day: int, at: time) -> datetime:
+    dt = datetime.combine(date(now.year, month, day), at, tzinfo=SHANGHAI)
+    # A list page shows "12-31" in early January for last year's posts.
+    if dt - now > timedelta(days=2):
+        dt = dt.replace(year=now.year - 1)
+    return dt

@@ -1,0 +1,213 @@
+"""HTML list pages and post pages, with selectolax's lexbor parser: one parse per page."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+
+from sentinel.config.models import DetailSelectors, Source
+from sentinel.errors import ExtractError
+from sentinel.extract.dates import parse_date
+from sentinel.extract.numbers import parse_count
+from sentinel.extract.post import Post
+from sentinel.extract.select import first, href, read, spec
+from sentinel.extract.text import block_text, collapse, inline_text
+from sentinel.extract.urls import web_url
+from sentinel.fetch.charset import decode_html
+from sentinel.fetch.page import Page
+
+TRUNCATED = ("...", "…", "..", "．．．")
+# Attributes that hold a full date when the text shows "3 天前" (Discuz! puts it in title).
+DATE_ATTRS = ("title", "datetime")
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    tree: LexborHTMLParser
+    root: LexborNode
+    base: str  # what relative links are joined to
+
+
+# A list page is read by extract_list and then, for pagination, by next_page: keep the last few
+# trees so the second call does not parse again. The Page is held so its id() stays unique.
+_CACHE: OrderedDict[tuple[int, str | None], tuple[Page, Parsed]] = OrderedDict()
+_CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()  # extraction may run in worker threads
+
+
+def parse(page: Page, encoding: str | None) -> Parsed:
+    key = (id(page), encoding)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is page:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    text, _ = decode_html(page.body, header_charset=page.charset, override=encoding)
+    tree = LexborHTMLParser(text)
+    root = tree.root
+    if root is None:
+        tree = LexborHTMLParser("<html></html>")
+        root = tree.root
+        assert root is not None
+    base = page.url
+    base_el = tree.css_first("base[href]")
+    if base_el is not None:
+        declared = web_url(base_el.attributes.get("href") or "", page.url)
+        if declared is not None:
+            base = declared
+    parsed = Parsed(tree=tree, root=root, base=base)
+    with _CACHE_LOCK:
+        _CACHE[key] = (page, parsed)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return parsed
+
+
+@contextmanager
+def selector_errors(src: Source, page: Page) -> Iterator[None]:
+    """A selector lexbor cannot compile fails the source, not the patrol (nor leaks upward)."""
+    try:
+        yield
+    except SelectolaxError as e:
+        raise ExtractError(f"bad CSS selector: {e}", url=page.url, source_id=src.id) from e
+
+
+def read_date(
+    node: LexborNode, selector: str | None, now: datetime, fmt: str | None
+) -> datetime | None:
+    if not selector:
+        return None
+    s = spec(selector)
+    el = first(node, s.css)
+    if el is None:
+        return None
+    if s.attr is not None:
+        return parse_date(el.attributes.get(s.attr), now, fmt=fmt)
+    for attr in DATE_ATTRS:
+        holder = el if el.attributes.get(attr) else el.css_first(f"[{attr}]")
+        if holder is not None:
+            found = parse_date(holder.attributes.get(attr), now, fmt=fmt)
+            if found is not None:
+                return found
+    return parse_date(inline_text(el), now, fmt=fmt)
+
+
+def _title(item: LexborNode, selector: str | None) -> tuple[str, LexborNode | None]:
+    """The title, and the element it came from (whose link is the post's by default)."""
+    if selector is None:
+        return _full_title(item), item
+    s = spec(selector)
+    el = first(item, s.css)
+    if el is None:
+        return "", None
+    if s.attr is not None:
+        return collapse(el.attributes.get(s.attr) or ""), el
+    return _full_title(el), el
+
+
+def _full_title(el: LexborNode) -> str:
+    text = inline_text(el)
+    if text and not text.endswith(TRUNCATED):
+        return text
+    # List pages cut long titles ("县政府召开…") and keep the whole one in the link's title.
+    holder = el if el.attributes.get("title") else el.css_first("a[title]")
+    full = collapse(holder.attributes.get("title") or "") if holder is not None else ""
+    return full if len(full) > len(text.rstrip(".…． ")) else text
+
+
+def extract_html(src: Source, page: Page) -> list[Post]:
+    sel = src.selectors
+    if not sel.item:
+        raise ExtractError(
+            f"html source {src.id!r} has no item selector (set selectors.item or a preset)",
+            url=page.url,
+            source_id=src.id,
+        )
+    with selector_errors(src, page):
+        return _extract_html(src, page, parse(page, src.encoding))
+
+
+def _extract_html(src: Source, page: Page, parsed: Parsed) -> list[Post]:
+    sel = src.selectors
+    assert sel.item is not None
+    now = page.fetched_at
+    posts: list[Post] = []
+    seen: set[str] = set()
+    for item in parsed.root.css(sel.item):
+        title, title_el = _title(item, sel.title)
+        if not title:
+            continue
+        if sel.link is not None:
+            link = href(item, sel.link)
+        else:
+            link = href(title_el, None) if title_el is not None else None
+        if not link:
+            continue
+        url = web_url(link, parsed.base)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        posts.append(
+            Post(
+                source_id=src.id,
+                url=url,
+                title=title,
+                body=_body(item, sel.body),
+                published_at=read_date(item, sel.date, now, src.date_format),
+                replies=parse_count(read(item, sel.replies)) if sel.replies else None,
+                views=parse_count(read(item, sel.views)) if sel.views else None,
+                author=(read(item, sel.author) or None) if sel.author else None,
+            )
+        )
+    return posts
+
+
+def _body(node: LexborNode, selector: str | None) -> str:
+    if not selector:
+        return ""
+    s = spec(selector)
+    el = first(node, s.css)
+    if el is None:
+        return ""
+    if s.attr is not None:
+        return collapse(el.attributes.get(s.attr) or "")
+    return block_text(el)
+
+
+def extract_post_page(src: Source, page: Page, post: Post, detail: DetailSelectors) -> Post:
+    with selector_errors(src, page):
+        return _post_page(src, page, post, detail)
+
+
+def _post_page(src: Source, page: Page, post: Post, detail: DetailSelectors) -> Post:
+    parsed = parse(page, src.encoding)
+    changes: dict[str, object] = {}
+    body = _body(parsed.root, detail.body)
+    if body:
+        changes["body"] = body
+    if detail.title:
+        title = read(parsed.root, detail.title)
+        if title:
+            changes["title"] = title
+    published = read_date(parsed.root, detail.date, page.fetched_at, src.date_format)
+    if published is not None:
+        changes["published_at"] = published
+    return replace(post, **changes) if changes else post  # type: ignore[arg-type]
+
+
+def next_link(src: Source, page: Page) -> str | None:
+    if not src.selectors.next:
+        return None
+    parsed = parse(page, src.encoding)
+    with selector_errors(src, page):
+        link = href(parsed.root, src.selectors.next)
+    if not link:
+        return None
+    url = web_url(link, parsed.base)
+    return None if url is None or url == web_url(page.url, page.url) else url

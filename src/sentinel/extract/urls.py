@@ -1,0 +1,103 @@
+"""Canonical URLs: one spelling per page, so a post is stored once however it was linked.
+
+Dropped: the fragment, an empty `?`, the default port, and tracking parameters — `utm_*` and
+spm, scm, gclid, fbclid, yclid, mc_cid, mc_eid, share_token, isappinstalled, wfr, _hsenc,
+_hsmid. `from` and `source` are kept: on many Chinese CMSs they select content, not a referrer.
+The remaining query parameters are sorted (raw, without re-encoding their values, so a server
+that reads `?123` or `a=1&b` still gets what it expects); scheme and host are lower-cased;
+non-ASCII characters and spaces are percent-encoded and escapes upper-cased.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+
+TRACKING = frozenset(
+    {
+        "spm",
+        "scm",
+        "gclid",
+        "fbclid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "share_token",
+        "isappinstalled",
+        "wfr",
+        "_hsenc",
+        "_hsmid",
+    }
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_STRIP = re.compile(r"[\t\n\r]")
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+# Everything URL syntax allows unescaped, plus % for escapes already present.
+_SAFE = "%/:=&?~#+!$,;'@()*[]|"
+
+
+def _tracking(part: str) -> bool:
+    key = unquote(part.split("=", 1)[0]).lower()
+    return key in TRACKING or key.startswith("utm_")
+
+
+def _encode(s: str) -> str:
+    if s.isascii() and " " not in s and '"' not in s and "<" not in s and ">" not in s:
+        encoded = s
+    else:
+        encoded = quote(s, safe=_SAFE)
+    return _ESCAPE.sub(lambda m: m.group(0).upper(), encoded) if "%" in encoded else encoded
+
+
+@functools.lru_cache(maxsize=65536)
+def _canonical(url: str) -> str:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    netloc = host
+    if ":" in host:  # IPv6 literal
+        netloc = f"[{host}]"
+    port = parts.port  # ValueError for a port out of range or not a number
+    if port is not None and DEFAULT_PORTS.get(scheme) != port:
+        netloc = f"{netloc}:{port}"
+    if parts.username is not None:
+        userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        netloc = f"{userinfo}@{netloc}"
+    path = _encode(parts.path) or ("/" if netloc else "")
+    query = ""
+    if parts.query:
+        kept = [p for p in parts.query.split("&") if p and not _tracking(p)]
+        query = "&".join(sorted(_encode(p) for p in kept))
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """The canonical form of `url`, joined to `base` first when given.
+
+    Raises ValueError for a URL that cannot be split (bad IPv6 literal, bad port).
+    """
+    url = _STRIP.sub("", url.strip())
+    if base:
+        url = urljoin(base, url)
+    return _canonical(url)
+
+
+def is_web_url(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def web_url(link: str, base: str) -> str | None:
+    """The canonical absolute http(s) URL of a link found on a page, or None for anything else
+    (javascript:, mailto:, a malformed host or port): a page's bad link only costs that item."""
+    try:
+        url = canonical_url(link, base)
+    except ValueError:
+        return None
+    if not is_web_url(url):
+        return None
+    host = urlsplit(url).hostname
+    if not host or any(c in host for c in ' <>"{}|\\^`'):
+        return None
+    return url
