@@ -1,0 +1,200 @@
+"""The tables. Migrations in the repository's `migrations/` must produce exactly this schema.
+
+`post.author` is deliberately absent: Sentinel watches topics, not people.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so migrations can refer to them on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite has no 64-bit serial type but its INTEGER PRIMARY KEY already is one.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out — also on SQLite, which keeps no zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps aware UTC times")
+        value = value.astimezone(UTC)
+        # Naive UTC text on SQLite sorts and compares correctly as a string.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+source = Table(
+    "source",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("last_fetch_at", UTCDateTime),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("last_error_kind", Text),
+    Column("items_last", Integer),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("last_ok_at", UTCDateTime),
+)
+
+# Conditional-GET state per URL (ETag / Last-Modified).
+url_state = Table(
+    "url_state",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Every fetch, kept as history: the source row only holds the latest state.
+fetch = Table(
+    "fetch",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_id", Text, ForeignKey("source.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("status", Integer),
+    Column("error_kind", Text),
+    Column("error", Text),
+    Column("bytes", Integer, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("new_items", Integer, nullable=False),
+    Column("elapsed_ms", Integer, nullable=False),
+    Index(None, "source_id", "started_at"),
+)
+
+# Raw bytes of the pages hits came from, content-addressed by the SHA-256 of the raw body.
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("codec", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+story = Table(
+    "story",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("topic_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("department", Text),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index(None, "last_seen_at"),
+)
+
+# No foreign key to `source`: posts are written before their page's fetch record, and a post
+# outlives its source being renamed or removed from sources.yaml.
+post = Table(
+    "post",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("published_at", UTCDateTime),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("replies", Integer),
+    Column("views", Integer),
+    Column("story_id", Id, ForeignKey("story.id")),
+    Column("signature", LargeBinary),
+    Column("evidence_hash", String(64), ForeignKey("evidence.hash")),
+    Column("deleted_at", UTCDateTime),
+    UniqueConstraint("source_id", "url"),
+    Index(None, "story_id"),
+    Index(None, "first_seen_at"),
+)
+
+hit = Table(
+    "hit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("post_id", Id, ForeignKey("post.id"), nullable=False),
+    Column("topic_id", Text, nullable=False),
+    Column("words", JSON, nullable=False),
+    Column("region_words", JSON, nullable=False),
+    Column("positions", JSON, nullable=False),  # [[word, start, end], ...] in Post.text
+    UniqueConstraint("post_id", "topic_id"),
+)
+
+# Reply and view counts of known posts, one row per patrol that saw them change: public
+# reaction growing between patrols is one of the signals that raise a story's severity.
+post_metric = Table(
+    "post_metric",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("post_id", Id, ForeignKey("post.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("replies", Integer),
+    Column("views", Integer),
+    Index(None, "post_id", "at"),
+)
+
+# Notifications handed over for delivery. A critical story's push is queued in the same
+# transaction that creates the story; the unique key makes a second push for it impossible.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("story_id", Id, ForeignKey("story.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),  # when the page behind it was fetched
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("story_id", "recipient", "kind"),
+)
+
+TABLES = {
+    t.name: t for t in (post, story, hit, evidence, fetch, source, url_state, post_metric, outbox)
+}

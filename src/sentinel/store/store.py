@@ -1,0 +1,399 @@
+"""Store: everything Sentinel keeps, behind one small async API (SQLAlchemy Core).
+
+Reads run beside writes; writes go through `transaction()` (or the one-shot write methods).
+On SQLite an asyncio.Lock makes this process one writer, as WAL wants; PostgreSQL needs none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, func, select, true, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from sentinel.errors import NotFound
+from sentinel.fetch.page import Validators
+from sentinel.store.compress import unpack
+from sentinel.store.engine import create_engine, dialect_insert, single_writer, translate_errors
+from sentinel.store.migrate import upgrade_to_head
+from sentinel.store.records import (
+    FetchRecord,
+    KnownPost,
+    OutboxItem,
+    PostView,
+    SourceStatus,
+    StoryView,
+)
+from sentinel.store.schema import (
+    TABLES,
+    evidence,
+    fetch,
+    hit,
+    outbox,
+    post,
+    source,
+    story,
+    url_state,
+)
+from sentinel.store.tx import Tx
+
+# Keeps `IN (...)` lists under SQLite's and asyncpg's bound-parameter limits.
+_CHUNK = 500
+_COUNTED = ("post", "story", "hit", "evidence", "fetch", "source")
+_POST_COLUMNS = (
+    post.c.id,
+    post.c.source_id,
+    post.c.url,
+    post.c.title,
+    post.c.body,
+    post.c.published_at,
+    post.c.first_seen_at,
+    post.c.replies,
+    post.c.views,
+    post.c.story_id,
+    post.c.deleted_at,
+)
+
+
+def _chunks(items: Sequence[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(items))
+    return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
+
+
+def _post_view(m: RowMapping) -> PostView:
+    return PostView(
+        id=m["id"],
+        source_id=m["source_id"],
+        url=m["url"],
+        title=m["title"],
+        body=m["body"],
+        published_at=m["published_at"],
+        first_seen_at=m["first_seen_at"],
+        replies=m["replies"],
+        views=m["views"],
+        story_id=m["story_id"],
+        deleted_at=m["deleted_at"],
+    )
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if single_writer(engine) else None
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect (failing now, with a StoreError, if the database cannot be reached)."""
+        engine = create_engine(url)
+        try:
+            with translate_errors("cannot open the database"):
+                async with engine.connect():
+                    pass
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    async def upgrade(self) -> None:
+        """Migrate the schema to head (Alembic, in-process); a version check when it is there."""
+        async with self._writer():
+            with translate_errors("migrating the database"):
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(upgrade_to_head)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    def _writer(self) -> AbstractAsyncContextManager[Any]:
+        return self._write_lock if self._write_lock is not None else nullcontext()
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        return self._transaction()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Tx]:
+        async with self._write() as conn:
+            yield Tx(conn)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with self._writer():
+            with translate_errors("writing to the database"):
+                async with self.engine.begin() as conn:
+                    yield conn
+
+    # ----------------------------------------------------------------- fetches
+
+    async def validators(self, urls: Sequence[str]) -> dict[str, Validators]:
+        """The ETag / Last-Modified remembered for each of these URLs that has any."""
+        out: dict[str, Validators] = {}
+        with translate_errors("reading validators"):
+            async with self.engine.connect() as conn:
+                for chunk in _chunks(urls):
+                    q = select(url_state.c.url, url_state.c.etag, url_state.c.last_modified)
+                    for u, etag, modified in await conn.execute(
+                        q.where(url_state.c.url.in_(chunk))
+                    ):
+                        out[u] = Validators(etag=etag, last_modified=modified)
+        return out
+
+    async def record_fetch(self, rec: FetchRecord) -> None:
+        """Keep one fetch in the history and update its source's status and the URL's validators."""
+        ok = rec.error is None and rec.error_kind is None
+        ins = dialect_insert(self.engine.dialect.name, source).values(
+            id=rec.source_id,
+            kind=rec.kind,
+            url=rec.url,
+            last_fetch_at=rec.started_at,
+            last_status=rec.status,
+            last_error=rec.error,
+            last_error_kind=rec.error_kind,
+            items_last=rec.items if ok else None,
+            consecutive_failures=0 if ok else 1,
+            last_ok_at=rec.started_at if ok else None,
+        )
+        common = {
+            "kind": ins.excluded.kind,
+            "url": ins.excluded.url,
+            "last_fetch_at": ins.excluded.last_fetch_at,
+            "last_status": ins.excluded.last_status,
+            "last_error": ins.excluded.last_error,
+            "last_error_kind": ins.excluded.last_error_kind,
+        }
+        if ok:
+            changes = {
+                **common,
+                "items_last": ins.excluded.items_last,
+                "consecutive_failures": 0,
+                "last_ok_at": ins.excluded.last_ok_at,
+            }
+        else:
+            changes = {**common, "consecutive_failures": source.c.consecutive_failures + 1}
+        upsert_source = ins.on_conflict_do_update(index_elements=[source.c.id], set_=changes)
+        history = fetch.insert().values(
+            source_id=rec.source_id,
+            url=rec.url,
+            started_at=rec.started_at,
+            status=rec.status,
+            error_kind=rec.error_kind,
+            error=rec.error,
+            bytes=rec.bytes,
+            items=rec.items,
+            new_items=rec.new_items,
+            elapsed_ms=rec.elapsed_ms,
+        )
+        remember = self._remember_validators(rec)
+        async with self._write() as conn:
+            await conn.execute(upsert_source)
+            await conn.execute(history)
+            if remember is not None:
+                await conn.execute(remember)
+
+    def _remember_validators(self, rec: FetchRecord) -> Any:
+        v = rec.validators
+        if v is None or rec.status not in (200, 304):
+            return None
+        if v.etag is None and v.last_modified is None:
+            # The server stopped sending validators: stale ones would only cost a full fetch
+            # anyway, but forgetting them keeps url_state truthful.
+            return (
+                url_state.delete().where(url_state.c.url == rec.url) if rec.status == 200 else None
+            )
+        ins = dialect_insert(self.engine.dialect.name, url_state).values(
+            url=rec.url, etag=v.etag, last_modified=v.last_modified, updated_at=rec.started_at
+        )
+        return ins.on_conflict_do_update(
+            index_elements=[url_state.c.url],
+            set_={
+                "etag": ins.excluded.etag,
+                "last_modified": ins.excluded.last_modified,
+                "updated_at": ins.excluded.updated_at,
+            },
+        )
+
+    async def sources_status(self) -> list[SourceStatus]:
+        q = select(source).order_by(source.c.id)
+        with translate_errors("reading source status"):
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(q)).mappings().all()
+        return [
+            SourceStatus(
+                source_id=r["id"],
+                kind=r["kind"],
+                url=r["url"],
+                last_fetch_at=r["last_fetch_at"],
+                last_status=r["last_status"],
+                last_error=r["last_error"],
+                last_error_kind=r["last_error_kind"],
+                items_last=r["items_last"],
+                consecutive_failures=r["consecutive_failures"],
+                last_ok_at=r["last_ok_at"],
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------- posts
+
+    async def known_urls(self, source_id: str, urls: Sequence[str]) -> set[str]:
+        """Which of these URLs this source already has a post for."""
+        known: set[str] = set()
+        with translate_errors("reading posts"):
+            async with self.engine.connect() as conn:
+                for chunk in _chunks(urls):
+                    q = select(post.c.url).where(
+                        post.c.source_id == source_id, post.c.url.in_(chunk)
+                    )
+                    known.update((await conn.execute(q)).scalars())
+        return known
+
+    async def known_posts(self, source_id: str, urls: Sequence[str]) -> dict[str, KnownPost]:
+        """url → the stored post, for those of these URLs this source already has."""
+        known: dict[str, KnownPost] = {}
+        with translate_errors("reading posts"):
+            async with self.engine.connect() as conn:
+                for chunk in _chunks(urls):
+                    q = select(post.c.url, post.c.id, post.c.replies, post.c.views).where(
+                        post.c.source_id == source_id, post.c.url.in_(chunk)
+                    )
+                    for url, post_id, replies, views in await conn.execute(q):
+                        known[url] = KnownPost(id=post_id, replies=replies, views=views)
+        return known
+
+    async def outbox(self, *, pending: bool = False) -> list[OutboxItem]:
+        """Queued notifications, oldest first (only the unsent ones with pending=True)."""
+        q = select(outbox).order_by(outbox.c.id)
+        if pending:
+            q = q.where(outbox.c.sent_at.is_(None))
+        with translate_errors("reading the outbox"):
+            async with self.engine.connect() as conn:
+                return [OutboxItem(**dict(m)) for m in (await conn.execute(q)).mappings()]
+
+    async def posts(
+        self,
+        *,
+        source_id: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[PostView]:
+        """Posts, newest first."""
+        q = select(*_POST_COLUMNS).order_by(post.c.first_seen_at.desc(), post.c.id.desc())
+        if source_id is not None:
+            q = q.where(post.c.source_id == source_id)
+        if since is not None:
+            q = q.where(post.c.first_seen_at >= since)
+        if limit is not None:
+            q = q.limit(limit)
+        with translate_errors("reading posts"):
+            async with self.engine.connect() as conn:
+                return [_post_view(r) for r in (await conn.execute(q)).mappings()]
+
+    async def mark_gone(self, source_id: str, urls: Sequence[str], at: datetime) -> int:
+        """Mark posts that disappeared from their site; nothing is ever deleted."""
+        marked = 0
+        async with self._write() as conn:
+            for chunk in _chunks(urls):
+                q = (
+                    update(post)
+                    .where(
+                        post.c.source_id == source_id,
+                        post.c.url.in_(chunk),
+                        post.c.deleted_at.is_(None),
+                    )
+                    .values(deleted_at=at)
+                )
+                marked += (await conn.execute(q)).rowcount
+        return marked
+
+    # ----------------------------------------------------------------- stories
+
+    async def story_signatures(self, since: datetime) -> list[tuple[int, bytes]]:
+        """(story id, post signature) for every post of a story seen since `since`."""
+        q = (
+            select(post.c.story_id, post.c.signature)
+            .join(story, story.c.id == post.c.story_id)
+            .where(story.c.last_seen_at >= since, post.c.signature.is_not(None))
+            .order_by(post.c.story_id, post.c.id)
+        )
+        with translate_errors("reading story signatures"):
+            async with self.engine.connect() as conn:
+                return [(int(s), bytes(sig)) for s, sig in await conn.execute(q)]
+
+    async def stories(self, *, since: datetime | None = None) -> list[StoryView]:
+        """Stories seen since `since` (all by default), newest first, each with its posts.
+
+        Three queries whatever the number of stories: stories, their posts, their hits.
+        """
+        cond = story.c.last_seen_at >= since if since is not None else true()
+        ids = select(story.c.id).where(cond)
+        q_stories = (
+            select(story).where(cond).order_by(story.c.last_seen_at.desc(), story.c.id.desc())
+        )
+        q_posts = (
+            select(*_POST_COLUMNS)
+            .where(post.c.story_id.in_(ids))
+            .order_by(post.c.first_seen_at, post.c.id)
+        )
+        q_words = (
+            select(post.c.story_id, hit.c.words)
+            .join(post, post.c.id == hit.c.post_id)
+            .where(post.c.story_id.in_(ids))
+        )
+        with translate_errors("reading stories"):
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(q_stories)).mappings().all()
+                if not rows:
+                    return []
+                posts = [_post_view(r) for r in (await conn.execute(q_posts)).mappings()]
+                word_rows = (await conn.execute(q_words)).all()
+        by_story: dict[int, list[PostView]] = defaultdict(list)
+        for p in posts:
+            if p.story_id is not None:
+                by_story[p.story_id].append(p)
+        words: dict[int, set[str]] = defaultdict(set)
+        for story_id, matched in word_rows:
+            words[story_id].update(matched)
+        return [
+            StoryView(
+                id=r["id"],
+                topic_id=r["topic_id"],
+                title=r["title"],
+                severity=r["severity"],
+                department=r["department"],
+                first_seen_at=r["first_seen_at"],
+                last_seen_at=r["last_seen_at"],
+                words=tuple(sorted(words[r["id"]])),
+                posts=tuple(by_story[r["id"]]),
+            )
+            for r in rows
+        ]
+
+    # ---------------------------------------------------------------- evidence
+
+    async def evidence(self, hash: str) -> bytes:
+        """The raw bytes of a page kept as evidence, by the SHA-256 hex of those bytes."""
+        q = select(evidence.c.codec, evidence.c.data).where(evidence.c.hash == hash)
+        with translate_errors("reading evidence"):
+            async with self.engine.connect() as conn:
+                row = (await conn.execute(q)).first()
+        if row is None:
+            raise NotFound(f"no evidence {hash}")
+        return unpack(row.codec, bytes(row.data))
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per table, in one query."""
+        q = select(
+            *(
+                select(func.count()).select_from(TABLES[name]).scalar_subquery().label(name)
+                for name in _COUNTED
+            )
+        )
+        with translate_errors("counting rows"):
+            async with self.engine.connect() as conn:
+                row = (await conn.execute(q)).mappings().one()
+        return {name: int(row[name]) for name in _COUNTED}

@@ -1,0 +1,63 @@
+"""Migrations against the models: an empty database upgraded to head has exactly their schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection
+
+from sentinel.store import Store
+from sentinel.store.migrate import alembic_config
+from sentinel.store.schema import metadata
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def test_upgrading_an_empty_database_gives_exactly_the_models(db_url: str) -> None:
+    store = await Store.open(db_url)
+    try:
+        async with store.engine.connect() as conn:
+            assert await conn.run_sync(lambda c: inspect(c).get_table_names()) == []
+        await store.upgrade()
+        async with store.engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+            tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            revision = await conn.run_sync(_revision)
+        assert tables == {*metadata.tables, "alembic_version"}
+        assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    finally:
+        await store.close()
+
+
+async def test_upgrading_twice_changes_nothing(db_url: str) -> None:
+    store = await Store.open(db_url)
+    try:
+        await store.upgrade()
+        statements: list[str] = []
+
+        def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+            statements.append(statement.strip().split()[0].upper())
+
+        event.listen(store.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await store.upgrade()
+        finally:
+            event.remove(store.engine.sync_engine, "before_cursor_execute", record)
+        # Only reads (and PostgreSQL's migration lock): no DDL, no version bump.
+        assert statements
+        assert not {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"} & set(statements)
+        async with store.engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+    finally:
+        await store.close()
