@@ -345,3 +345,18 @@ async def test_a_story_gets_one_push_however_often_it_is_queued(store: Store) ->
     (item,) = await store.outbox(pending=True)
     assert (item.story_id, item.kind, item.sent_at) == (story_id, "push", None)
     assert item.created_at - item.fetched_at == timedelta(seconds=2)
+
+
+async def test_a_batch_of_fetch_records_counts_failures_as_if_written_one_by_one(
+    store: Store,
+) -> None:
+    # Held back and written together: the source ends as the sequence of records says.
+    for status, error in [(500, "boom"), (500, "boom"), (200, None), (500, "boom")]:
+        await store.record_fetch(fetch_record(status, error=error))
+    (st,) = await store.sources_status()
+    assert (st.consecutive_failures, st.last_status, st.items_last) == (1, 500, 7)
+    for _ in range(2):
+        await store.record_fetch(fetch_record(503, error="down"))
+    (st,) = await store.sources_status()
+    assert (st.consecutive_failures, st.last_status) == (3, 503)
+    assert (await store.counts())["fetch"] == 6

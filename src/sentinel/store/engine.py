@@ -79,7 +79,14 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = _parse(normalize_url(url))
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        # A fixed set of connections: the default pool opens and closes overflow connections
+        # (each a new thread under aiosqlite, plus its pragmas) whenever a patrol's workers
+        # outnumber it, which cost more than the queries themselves. Writers queue on the
+        # store's lock anyway; readers wait for a free connection instead of opening one.
+        engine = create_async_engine(parsed, pool_size=4, max_overflow=0, pool_timeout=120)
+    else:
+        engine = create_async_engine(parsed, pool_size=10, max_overflow=20, pool_timeout=120)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

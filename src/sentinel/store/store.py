@@ -6,7 +6,7 @@ On SQLite an asyncio.Lock makes this process one writer, as WAL wants; PostgreSQ
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -14,12 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, func, select, true, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from sentinel.errors import NotFound
 from sentinel.fetch.page import Validators
+from sentinel.locks import PriorityLock
 from sentinel.store.compress import unpack
-from sentinel.store.engine import create_engine, dialect_insert, single_writer, translate_errors
+from sentinel.store.engine import create_engine, single_writer, translate_errors
+from sentinel.store.fetchlog import write_fetches
 from sentinel.store.migrate import upgrade_to_head
 from sentinel.store.records import (
     FetchRecord,
@@ -32,7 +35,6 @@ from sentinel.store.records import (
 from sentinel.store.schema import (
     TABLES,
     evidence,
-    fetch,
     hit,
     outbox,
     post,
@@ -81,10 +83,17 @@ def _post_view(m: RowMapping) -> PostView:
     )
 
 
+log = logging.getLogger("sentinel.store")
+
+# Fetch records held back before they are written on their own (see record_fetch).
+FETCH_BATCH = 500
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._write_lock: asyncio.Lock | None = asyncio.Lock() if single_writer(engine) else None
+        self._write_lock: PriorityLock | None = PriorityLock() if single_writer(engine) else None
+        self._pending: list[FetchRecord] = []
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -107,32 +116,58 @@ class Store:
                     await conn.run_sync(upgrade_to_head)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        try:
+            await self.flush()
+        finally:
+            await self.engine.dispose()
 
-    def _writer(self) -> AbstractAsyncContextManager[Any]:
-        return self._write_lock if self._write_lock is not None else nullcontext()
+    def _writer(self, urgent: bool = False) -> AbstractAsyncContextManager[Any]:
+        if self._write_lock is None:
+            return nullcontext()
+        return self._write_lock.hold(urgent=urgent)
 
-    def transaction(self) -> AbstractAsyncContextManager[Tx]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
-        return self._transaction()
+    def transaction(self, *, urgent: bool = False) -> AbstractAsyncContextManager[Tx]:
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        urgent: go before the writes already waiting (a page with a critical post).
+        """
+        return self._transaction(urgent)
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Tx]:
-        async with self._write() as conn:
+    async def _transaction(self, urgent: bool) -> AsyncIterator[Tx]:
+        async with self._write(urgent) as conn:
             yield Tx(conn)
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._writer():
-            with translate_errors("writing to the database"):
-                async with self.engine.begin() as conn:
-                    yield conn
+    async def _write(self, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        async with self._writer(urgent):
+            pending, self._pending = self._pending, []
+            try:
+                with translate_errors("writing to the database"):
+                    async with self.engine.begin() as conn:
+                        if pending:
+                            await self._write_fetches(conn, pending)
+                        yield conn
+            except BaseException:
+                self._pending[:0] = pending  # rolled back with the rest: keep them for later
+                raise
+
+    @staticmethod
+    async def _write_fetches(conn: AsyncConnection, pending: list[FetchRecord]) -> None:
+        # In a savepoint: fetch records that cannot be written (a bug, a constraint) are logged
+        # and dropped, never allowed to fail the posts written with them, nor every write after.
+        try:
+            async with conn.begin_nested():
+                await write_fetches(conn, pending)
+        except SQLAlchemyError:
+            log.exception("dropped %d fetch records that could not be written", len(pending))
 
     # ----------------------------------------------------------------- fetches
 
     async def validators(self, urls: Sequence[str]) -> dict[str, Validators]:
         """The ETag / Last-Modified remembered for each of these URLs that has any."""
         out: dict[str, Validators] = {}
+        await self.flush()
         with translate_errors("reading validators"):
             async with self.engine.connect() as conn:
                 for chunk in _chunks(urls):
@@ -144,80 +179,24 @@ class Store:
         return out
 
     async def record_fetch(self, rec: FetchRecord) -> None:
-        """Keep one fetch in the history and update its source's status and the URL's validators."""
-        ok = rec.error is None and rec.error_kind is None
-        ins = dialect_insert(self.engine.dialect.name, source).values(
-            id=rec.source_id,
-            kind=rec.kind,
-            url=rec.url,
-            last_fetch_at=rec.started_at,
-            last_status=rec.status,
-            last_error=rec.error,
-            last_error_kind=rec.error_kind,
-            items_last=rec.items if ok else None,
-            consecutive_failures=0 if ok else 1,
-            last_ok_at=rec.started_at if ok else None,
-        )
-        common = {
-            "kind": ins.excluded.kind,
-            "url": ins.excluded.url,
-            "last_fetch_at": ins.excluded.last_fetch_at,
-            "last_status": ins.excluded.last_status,
-            "last_error": ins.excluded.last_error,
-            "last_error_kind": ins.excluded.last_error_kind,
-        }
-        if ok:
-            changes = {
-                **common,
-                "items_last": ins.excluded.items_last,
-                "consecutive_failures": 0,
-                "last_ok_at": ins.excluded.last_ok_at,
-            }
-        else:
-            changes = {**common, "consecutive_failures": source.c.consecutive_failures + 1}
-        upsert_source = ins.on_conflict_do_update(index_elements=[source.c.id], set_=changes)
-        history = fetch.insert().values(
-            source_id=rec.source_id,
-            url=rec.url,
-            started_at=rec.started_at,
-            status=rec.status,
-            error_kind=rec.error_kind,
-            error=rec.error,
-            bytes=rec.bytes,
-            items=rec.items,
-            new_items=rec.new_items,
-            elapsed_ms=rec.elapsed_ms,
-        )
-        remember = self._remember_validators(rec)
-        async with self._write() as conn:
-            await conn.execute(upsert_source)
-            await conn.execute(history)
-            if remember is not None:
-                await conn.execute(remember)
+        """Keep one fetch in the history, its source's status and the URL's validators.
 
-    def _remember_validators(self, rec: FetchRecord) -> Any:
-        v = rec.validators
-        if v is None or rec.status not in (200, 304):
-            return None
-        if v.etag is None and v.last_modified is None:
-            # The server stopped sending validators: stale ones would only cost a full fetch
-            # anyway, but forgetting them keeps url_state truthful.
-            return (
-                url_state.delete().where(url_state.c.url == rec.url) if rec.status == 200 else None
-            )
-        ins = dialect_insert(self.engine.dialect.name, url_state).values(
-            url=rec.url, etag=v.etag, last_modified=v.last_modified, updated_at=rec.started_at
-        )
-        return ins.on_conflict_do_update(
-            index_elements=[url_state.c.url],
-            set_={
-                "etag": ins.excluded.etag,
-                "last_modified": ins.excluded.last_modified,
-                "updated_at": ins.excluded.updated_at,
-            },
-        )
+        Written with the next write transaction, or in a batch of FETCH_BATCH, or by flush();
+        every read that shows fetch state flushes first, and close() flushes.
+        """
+        self._pending.append(rec)
+        if len(self._pending) >= FETCH_BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write the fetch records still held back."""
+        if not self._pending:
+            return
+        async with self._write():
+            pass  # _write() writes whatever is pending, then commits
 
     async def sources_status(self) -> list[SourceStatus]:
+        await self.flush()
         q = select(source).order_by(source.c.id)
         with translate_errors("reading source status"):
             async with self.engine.connect() as conn:
@@ -387,6 +366,7 @@ class Store:
 
     async def counts(self) -> dict[str, int]:
         """Rows per table, in one query."""
+        await self.flush()
         q = select(
             *(
                 select(func.count()).select_from(TABLES[name]).scalar_subquery().label(name)

@@ -1,0 +1,19 @@
+# Sentinel daemon on the embedded defaults (SQLite under /data). Mount your three YAML files
+# at /config and a volume at /data.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    SENTINEL_CONFIG_DIR=/config SENTINEL_DATABASE_URL=sqlite+aiosqlite:////data/sentinel.db \
+    SENTINEL_MIGRATIONS=/app/migrations
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY migrations ./migrations
+RUN pip install --no-cache-dir . && useradd --system --home /data sentinel && mkdir -p /data /config \
+    && chown sentinel /data
+COPY sources.yaml keywords.yaml sentinel.yaml /config/
+
+USER sentinel
+VOLUME ["/data"]
+CMD ["sentinel", "-v", "run"]

@@ -1,0 +1,130 @@
+"""Sentinel's benchmark suite: `python -m bench [--quick] [--json FILE] [--only NAME ...]`.
+
+Prints one table of figures against the targets of the performance issue and writes them as
+JSON. Baselines run in the same invocation, so compare the ratios, not figures across machines.
+--quick shrinks every scenario so CI can prove the suite still runs (its figures mean little).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src")]
+
+SCENARIOS = ("e2e", "matcher", "many")
+
+
+def _run(name: str, quick: bool) -> dict[str, Any]:
+    if name == "e2e":
+        from bench.patrol import end_to_end
+
+        return end_to_end(quick=quick)
+    if name == "many":
+        from bench.patrol import many_sources
+
+        return many_sources(quick=quick)
+    from bench.matcher import run
+
+    result: dict[str, Any] = run(quick=quick)
+    return result
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    rows: list[tuple[str, str, str]] = []
+    e2e = results.get("e2e")
+    if e2e:
+        rows += [
+            (
+                "end to end (fetch, extract, match, cluster, SQLite), 50 concurrent",
+                f"{e2e['pages_per_s']:.0f} pages/s, {e2e['cpu_ms_per_page']:.2f} ms CPU/page",
+                _met(e2e["pages_per_s"] >= e2e["target_pages_per_s"]) + " (≥ 1,000 pages/s)",
+            ),
+            (
+                "  same, httpx transport + reference matcher (baseline)",
+                f"{e2e['baseline_pages_per_s']:.0f} pages/s, "
+                f"{e2e['baseline_cpu_ms_per_page']:.2f} ms CPU/page",
+                f"× {e2e['speedup_vs_baseline']} faster; same results: "
+                f"{e2e['same_results_as_baseline']}",
+            ),
+        ]
+        lat = e2e["critical_latency_s"]
+        if lat["count"]:
+            rows.append(
+                (
+                    "critical post: page fetched → push in the outbox",
+                    f"median {lat['median'] * 1000:.0f} ms, max {lat['max'] * 1000:.0f} ms "
+                    f"({lat['count']} posts)",
+                    _met(lat["max"] < e2e["target_latency_s"]) + " (< 1 s)",
+                )
+            )
+    matcher = results.get("matcher")
+    if matcher:
+        at3 = matcher["rates"]["3%"]
+        rows.append(
+            (
+                f"matcher, {matcher['keywords']:,} keywords / {matcher['topics']} topics, 3%",
+                f"{at3['fast_mbps']} MB/s (1%: {matcher['rates']['1%']['fast_mbps']}, "
+                f"10%: {matcher['rates']['10%']['fast_mbps']})",
+                _met(matcher["target_met"])
+                + f" (≥ 40); × {at3['fast_vs_jieba']} plain jieba,"
+                + f" × {at3['fast_vs_reference']} reference",
+            )
+        )
+    many = results.get("many")
+    if many:
+        rows.append(
+            (
+                f"patrol of {many['sources']:,} sources, {many['changed']} changed (rest 304)",
+                f"{many['patrol_s']} s, peak RSS {many['peak_rss_mb']:.0f} MB "
+                f"(first patrol {many['first_patrol_s']} s, config {many['config_load_s']} s)",
+                _met(many["patrol_s"] < many["target_s"] and many["peak_rss_mb"] < 300)
+                + " (< 60 s, < 300 MB)",
+            )
+        )
+    width = max(len(r[0]) for r in rows) if rows else 0
+    return "\n".join(f"{a:<{width}}  {b:<52}  {c}" for a, b, c in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: proves the suite runs")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--only", nargs="+", choices=SCENARIOS, help="run these scenarios only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    results: dict[str, dict[str, Any]] = {}
+    for name in args.only or SCENARIOS:
+        print(f"running {name}…", file=sys.stderr, flush=True)
+        results[name] = _run(name, args.quick)
+    print(table(results))
+    if args.json:
+        doc = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "quick": args.quick,
+            "machine": {"python": platform.python_version(), "cpus": _cpus()},
+            "results": results,
+        }
+        Path(args.json).write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""What every scenario needs: the site's server process, a config folder, CPU and memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+SETTINGS = """\
+name: bench
+http:
+  contact: bench@localhost
+  timeout: 20
+  concurrency: {concurrency}
+  transport: {transport}
+match:
+  engine: {engine}
+departments:
+  - {{id: mg-lead, name: 牵头单位, lead: true}}
+  - {{id: mg-wangxin, name: 网信办}}
+  - {{id: mg-zwgk, name: 政务公开办}}
+  - {{id: mg-zrzy, name: 自然资源局}}
+  - {{id: mg-rlsb, name: 人社局}}
+  - {{id: mg-sthj, name: 生态环境分局}}
+  - {{id: mg-zjj, name: 住建局}}
+  - {{id: mg-jyj, name: 教体局}}
+  - {{id: mg-yjj, name: 应急管理局}}
+  - {{id: mg-nsh, name: 女山湖镇}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serving(root: Path, port: int) -> Iterator[str]:
+    """Run bench/server.py on `root` in a child process; yield its base URL."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.server", str(root), str(port)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        if child.stdout.readline().strip() != "ready":
+            raise RuntimeError("the bench server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if child.stdin is not None:
+            child.stdin.close()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def bump(base: str, every: int) -> int:
+    """Give every `every`-th page with an ETag a new one (the server's control endpoint)."""
+    request = urllib.request.Request(f"{base}/_bump?every={every}", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return int(answer.read())
+
+
+def write_config(
+    directory: Path,
+    sources_yaml: str,
+    *,
+    concurrency: int = 50,
+    transport: str = "aiohttp",
+    engine: str = "fast",
+) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
+    shutil.copy(ROOT / "keywords.yaml", directory / "keywords.yaml")
+    settings = SETTINGS.format(concurrency=concurrency, transport=transport, engine=engine)
+    (directory / "sentinel.yaml").write_text(settings, encoding="utf-8")
+    return directory
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn: Callable[[], Awaitable[T]], *, uvloop: bool = True) -> tuple[T, float, float]:
+    """(result, wall seconds, CPU seconds of this process) of running `fn()` on a new loop."""
+
+    async def wrapped() -> tuple[T, float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = await fn()
+        return result, time.perf_counter() - wall, time.process_time() - cpu
+
+    if uvloop:
+        try:
+            import uvloop as uv
+        except ImportError:
+            pass
+        else:
+            return uv.run(wrapped())
+    return asyncio.run(wrapped())

@@ -1,0 +1,163 @@
+"""Patrol scenarios: end-to-end throughput, 10,000 mostly-unchanged sources, critical-post latency.
+
+The site runs in its own process (bench/server.py), so CPU figures are the patrol's alone. Each
+end-to-end run patrols the whole site into a fresh SQLite file: every post is new, every page is
+parsed, matched and stored — the most work a patrol of this site can cost.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.harness import ROOT, bump, free_port, peak_rss_mb, serving, timed, write_config
+from bench.site import Spec, build, build_many
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    wall: float
+    cpu: float
+    pages: int
+    posts: int
+    hits: int
+    stories: int
+    failed: int
+    not_modified: int
+    latencies: tuple[float, ...]  # seconds from fetching a critical post's page to its outbox row
+
+
+async def _patrol(config: Path, db: Path) -> Run:
+    from sentinel.config import load_config
+    from sentinel.pipeline import Patrol
+
+    cfg = load_config(config)
+    async with await Patrol.open(cfg, database_url=f"sqlite+aiosqlite:///{db}") as patrol:
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = await patrol.run()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        latencies = tuple(
+            (item.created_at - item.fetched_at).total_seconds()
+            for item in await patrol.store.outbox()
+        )
+    return Run(
+        wall=wall,
+        cpu=cpu,
+        pages=report.pages + report.details,
+        posts=report.posts_new,
+        hits=report.hits_new,
+        stories=report.stories_new,
+        failed=report.sources_failed,
+        not_modified=report.not_modified,
+        latencies=latencies,
+    )
+
+
+def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
+    spec = Spec(forums=10, portals=4, feeds=10) if quick else Spec()
+    runs = 1 if quick else runs
+    with tempfile.TemporaryDirectory(prefix="sentinel-bench-") as tmp:
+        root = Path(tmp)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        built = build(spec, root / "site", base)
+        fast = write_config(root / "fast", built.sources_yaml)
+        slow = write_config(
+            root / "slow", built.sources_yaml, transport="httpx", engine="reference"
+        )
+        with serving(root / "site", port):
+            results = [
+                timed(lambda i=i: _patrol(fast, root / f"fast-{i}.db"))[0] for i in range(runs)
+            ]
+            baseline = timed(lambda: _patrol(slow, root / "slow.db"), uvloop=False)[0]
+    best = sorted(results, key=lambda r: r.wall)[len(results) // 2]  # the median run
+    latencies = [x for r in results for x in r.latencies]
+
+    def rate(r: Run) -> float:
+        return r.pages / r.wall
+
+    return {
+        "site": {"pages": built.pages, "posts": built.posts, "relevant": built.relevant},
+        "runs": runs,
+        "pages": best.pages,
+        "posts_new": best.posts,
+        "hits_new": best.hits,
+        "stories_new": best.stories,
+        "failed": best.failed,
+        "pages_per_s": round(rate(best), 1),
+        "cpu_ms_per_page": round(best.cpu * 1000 / best.pages, 3),
+        "baseline_pages_per_s": round(rate(baseline), 1),
+        "baseline_cpu_ms_per_page": round(baseline.cpu * 1000 / baseline.pages, 3),
+        "speedup_vs_baseline": round(rate(best) / rate(baseline), 2),
+        "same_results_as_baseline": (best.posts, best.hits, best.stories)
+        == (baseline.posts, baseline.hits, baseline.stories),
+        "critical_latency_s": {
+            "count": len(latencies),
+            "median": round(statistics.median(latencies), 4) if latencies else None,
+            "max": round(max(latencies), 4) if latencies else None,
+        },
+        "target_pages_per_s": 1000,
+        "target_latency_s": 1.0,
+    }
+
+
+# ----------------------------------------------------------------- many sources
+
+
+def many_sources(*, quick: bool) -> dict[str, Any]:
+    """The site is generated and served from here; the patrols run in a child process, so its
+    peak RSS is the patrol's alone (generating the site reads all of jieba's dictionary)."""
+    count = 1000 if quick else 10_000
+    with tempfile.TemporaryDirectory(prefix="sentinel-bench-") as tmp:
+        root = Path(tmp)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        built = build_many(count, root / "site", base)
+        config = write_config(root / "cfg", built.sources_yaml)
+        with serving(root / "site", port):
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.patrol", "many", str(config), str(root), base],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+    if out.returncode != 0:
+        raise RuntimeError(f"many-sources run failed:\n{out.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"sources": count, **result, "target_s": 60, "target_rss_mb": 300}
+
+
+def _many(config: Path, root: Path, base: str) -> dict[str, Any]:
+    from sentinel.config import load_config
+
+    started = time.perf_counter()
+    load_config(config)
+    load_s = time.perf_counter() - started
+    db = root / "many.db"
+    first = timed(lambda: _patrol(config, db))[0]
+    changed = bump(base, 20)
+    second = timed(lambda: _patrol(config, db))[0]
+    return {
+        "config_load_s": round(load_s, 2),
+        "first_patrol_s": round(first.wall, 2),
+        "first_posts_new": first.posts,
+        "changed": changed,
+        "patrol_s": round(second.wall, 2),
+        "not_modified": second.not_modified,
+        "failed": second.failed,
+        "cpu_s": round(second.cpu, 2),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["many"]:
+        print(json.dumps(_many(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4])))

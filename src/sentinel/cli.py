@@ -1,0 +1,387 @@
+"""The `sentinel` command. Thin: parse arguments, call the services, print."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from sentinel.config import Config, load_config
+from sentinel.errors import ConfigError, ConfigErrors, SentinelError
+from sentinel.logs import setup_logging
+from sentinel.pipeline import Patrol, PatrolReport, SourceReport, try_source
+from sentinel.render import (
+    post_json,
+    render_patrol_summary,
+    render_sources,
+    render_stories,
+    render_try,
+    source_json,
+    story_json,
+    try_json,
+)
+from sentinel.store import Store, database_url
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Sentinel: public-opinion (舆情) monitoring for local government offices.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+stories_app = typer.Typer(
+    help="Stories: near-duplicate posts grouped into one.", no_args_is_help=True
+)
+posts_app = typer.Typer(help="Posts found by patrols.", no_args_is_help=True)
+sources_app = typer.Typer(help="Sources and their health.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(stories_app, name="stories")
+app.add_typer(posts_app, name="posts")
+app.add_typer(sources_app, name="sources")
+app.add_typer(db_app, name="db")
+
+ConfigDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--config-dir",
+        "-c",
+        help="Folder with sources.yaml, keywords.yaml, sentinel.yaml "
+        "(default: $SENTINEL_CONFIG_DIR, else the current folder).",
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        import uvloop
+
+        return uvloop.run(coro)  # type: ignore[no-any-return]
+    except ImportError:  # pragma: no cover - uvloop is absent on Windows
+        return asyncio.run(coro)
+
+
+def _load(config_dir: Path | None) -> Config:
+    try:
+        return load_config(config_dir)
+    except ConfigError as e:
+        _fail_config(e)
+        raise  # unreachable: _fail_config exits
+
+
+def _fail_config(e: ConfigError) -> None:
+    errors = e.errors if isinstance(e, ConfigErrors) else [e]
+    for err in errors:
+        typer.echo(err.render(), err=True)
+    raise typer.Exit(1)
+
+
+def _config_checked(config_dir: Path | None) -> Config:
+    from sentinel.sources import check
+
+    cfg = _load(config_dir)
+    problems = check(cfg)
+    if problems:
+        _fail_config(ConfigErrors(problems))
+    return cfg
+
+
+def _db_url(cfg: Config) -> str:
+    return database_url(cfg.settings)
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def _parse_since(since: str | None) -> datetime | None:
+    if since is None:
+        return None
+    from sentinel.config.models import parse_duration
+
+    try:
+        delta = parse_duration(since)
+        if isinstance(delta, timedelta):
+            return datetime.now(UTC) - delta
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(since)
+    except ValueError as e:
+        raise typer.BadParameter(f"{since!r}: use an ISO date/time or a duration like 24h") from e
+    if when.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        when = when.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return when
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
+) -> None:
+    setup_logging(verbose)
+
+
+@app.command()
+def check(config_dir: ConfigDir = None) -> None:
+    """Validate the three configuration files; print `file:line: message` for each problem."""
+    cfg = _config_checked(config_dir)
+    n_src = len(cfg.sources.sources)
+    n_top = len(cfg.keywords.topics)
+    n_dep = len(cfg.settings.departments)
+    typer.echo(f"ok: {n_src} sources, {n_top} topics, {n_dep} departments ({cfg.dir})")
+
+
+@app.command("try")
+def try_(
+    source_id: Annotated[str, typer.Argument(help="The id of a source in sources.yaml.")],
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Fetch one source now and show what was extracted and which rules matched. Writes nothing."""
+    cfg = _config_checked(config_dir)
+    source = next((s for s in cfg.sources.sources if s.id == source_id), None)
+    if source is None:
+        typer.echo(f"no source {source_id!r} in {cfg.dir / 'sources.yaml'}", err=True)
+        raise typer.Exit(2)
+
+    async def go() -> Any:
+        url = _db_url(cfg)
+        store = None
+        if not url.startswith("sqlite") or _sqlite_exists(url):
+            store = await Store.open(url)
+        try:
+            return await try_source(cfg, source, store=store)
+        finally:
+            if store is not None:
+                await store.close()
+
+    try:
+        result = _run(go())
+    except SentinelError as e:
+        typer.echo(f"{source_id}: {e}", err=True)
+        raise typer.Exit(1) from e
+    if as_json:
+        _print_json(try_json(result))
+    else:
+        typer.echo(render_try(result))
+
+
+def _sqlite_exists(url: str) -> bool:
+    path = url.split(":///", 1)[-1]
+    return Path(path).exists()
+
+
+@app.command()
+def patrol(
+    once: Annotated[bool, typer.Option("--once", help="One patrol, then exit.")] = True,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only these source ids.")
+    ] = None,
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """One patrol of all (or the named) sources: fetch, extract, match, cluster, store."""
+    cfg = _config_checked(config_dir)
+    chosen = cfg.sources.sources
+    if source:
+        known = {s.id for s in chosen}
+        missing = [s for s in source if s not in known]
+        if missing:
+            typer.echo(f"unknown source id(s): {', '.join(missing)}", err=True)
+            raise typer.Exit(2)
+        chosen = [s for s in chosen if s.id in set(source)]
+    report = _run(_patrol(cfg, chosen if source else None))
+    if as_json:
+        _print_json(
+            {
+                "sources_ok": report.sources_ok,
+                "sources_failed": report.sources_failed,
+                "pages": report.pages,
+                "posts_new": report.posts_new,
+                "hits_new": report.hits_new,
+                "stories_new": report.stories_new,
+                "failed": [
+                    {"source_id": r.source_id, "error": r.error, "kind": r.error_kind}
+                    for r in report.sources
+                    if not r.ok
+                ],
+            }
+        )
+    else:
+        typer.echo(render_patrol_summary(report))
+
+
+async def _patrol(cfg: Config, sources: list[Any] | None) -> PatrolReport:
+    progress = _progress_bar(len(sources if sources is not None else cfg.sources.sources))
+    async with await Patrol.open(cfg, database_url=_db_url(cfg)) as p:
+        return await p.run(sources, progress=progress)
+
+
+def _progress_bar(total: int) -> Callable[[SourceReport], None] | None:
+    if not sys.stderr.isatty() or total == 0:
+        return None
+    done = 0
+
+    def tick(report: SourceReport) -> None:
+        nonlocal done
+        done += 1
+        width = 30
+        filled = width * done // total
+        mark = "" if report.ok else f"  ✗ {report.source_id}"
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{mark:<40}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return tick
+
+
+@app.command()
+def run(
+    config_dir: ConfigDir = None,
+    every: Annotated[
+        str, typer.Option("--every", help="Time between patrols (e.g. 10m, 1h).")
+    ] = "1h",
+    once: Annotated[bool, typer.Option("--once", help="One patrol, then exit.")] = False,
+) -> None:
+    """Run the service: patrol every source on a fixed interval until stopped (Ctrl-C)."""
+    from sentinel.config.models import parse_duration
+
+    cfg = _config_checked(config_dir)
+    interval = parse_duration(every)
+    assert isinstance(interval, timedelta)
+    _run(_serve(cfg, interval, once))
+
+
+async def _serve(cfg: Config, interval: timedelta, once: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log = logging.getLogger("sentinel")
+    async with await Patrol.open(cfg, database_url=_db_url(cfg)) as p:
+        log.info("sentinel running: %d sources, every %s", len(cfg.sources.sources), interval)
+        while not stop.is_set():
+            report = await p.run()
+            log.info(render_patrol_summary(report).replace("\n", "; "))
+            if once:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval.total_seconds())
+    log.info("sentinel stopped")
+
+
+@stories_app.command("list")
+def stories_list(
+    since: Annotated[
+        str | None, typer.Option(help="Only stories first seen since (ISO time or e.g. 24h).")
+    ] = None,
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Stories with their topic, severity, department, matched words and posts."""
+    cfg = _load(config_dir)
+    when = _parse_since(since)
+
+    async def go() -> Any:
+        store = await Store.open(_db_url(cfg))
+        try:
+            await store.upgrade()
+            return await store.stories(since=when)
+        finally:
+            await store.close()
+
+    stories = _run(go())
+    if as_json:
+        _print_json([story_json(s) for s in stories])
+    else:
+        typer.echo(render_stories(stories, cfg))
+
+
+@posts_app.command("list")
+def posts_list(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    since: Annotated[str | None, typer.Option(help="First seen since (ISO or e.g. 24h).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Posts found by patrols, newest first."""
+    cfg = _load(config_dir)
+    when = _parse_since(since)
+
+    async def go() -> Any:
+        store = await Store.open(_db_url(cfg))
+        try:
+            await store.upgrade()
+            return await store.posts(source_id=source, since=when, limit=limit)
+        finally:
+            await store.close()
+
+    posts = _run(go())
+    if as_json:
+        _print_json([post_json(p) for p in posts])
+    else:
+        for p in posts:
+            when_s = p.published_at.isoformat() if p.published_at else "-"
+            typer.echo(f"{p.id:>6}  {p.source_id:<16} {when_s:<25} {p.title}")
+
+
+@sources_app.command("status")
+def sources_status(config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
+    """Per source: last fetch, result, items, consecutive failures."""
+    cfg = _load(config_dir)
+
+    async def go() -> Any:
+        store = await Store.open(_db_url(cfg))
+        try:
+            await store.upgrade()
+            return await store.sources_status()
+        finally:
+            await store.close()
+
+    rows = {r.source_id: r for r in _run(go())}
+    if as_json:
+        _print_json([source_json(s, rows.get(s.id)) for s in cfg.sources.sources])
+    else:
+        typer.echo(render_sources(cfg.sources.sources, rows))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config_dir: ConfigDir = None) -> None:
+    """Create or upgrade the database schema to the newest version."""
+    cfg = _load(config_dir)
+    url = _db_url(cfg)
+
+    async def go() -> None:
+        store = await Store.open(url)
+        try:
+            await store.upgrade()
+        finally:
+            await store.close()
+
+    _run(go())
+    typer.echo(f"database at head: {_redact(url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

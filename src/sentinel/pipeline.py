@@ -1,0 +1,593 @@
+"""The one place where the stages meet: fetch → extract → match → cluster → store.
+
+`Patrol.patrol_source()` is the whole life of one source in one patrol, as miniflux's
+`RefreshFeed` is for a feed. Every stage takes and returns plain records; none calls a later one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+
+from sentinel.cluster import StoryIndex, from_bytes, signature, to_bytes
+from sentinel.config import Config, Severity, Source
+from sentinel.errors import ExtractError, FetchError, HTTPStatusError, SentinelError
+from sentinel.extract import extract_detail, extract_list, next_page
+from sentinel.extract.post import Post
+from sentinel.fetch import Fetcher
+from sentinel.fetch.page import FetchPolicy, Page, Validators
+from sentinel.locks import PriorityLock
+from sentinel.match import Hit, Matcher
+from sentinel.sources import resolve
+from sentinel.store import FetchRecord, PostLink, Store, database_url
+
+log = logging.getLogger("sentinel.pipeline")
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceReport:
+    source_id: str
+    ok: bool = True
+    pages: int = 0  # list pages, feeds and API answers fetched
+    details: int = 0  # posts' own pages fetched for their bodies
+    not_modified: int = 0
+    items: int = 0
+    posts_new: int = 0
+    hits_new: int = 0
+    stories_new: int = 0
+    error: str | None = None
+    error_kind: str | None = None
+    url: str | None = None
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PatrolReport:
+    sources: tuple[SourceReport, ...] = ()
+    elapsed: float = 0.0
+
+    @property
+    def sources_ok(self) -> int:
+        return sum(r.ok for r in self.sources)
+
+    @property
+    def sources_failed(self) -> int:
+        return sum(not r.ok for r in self.sources)
+
+    @property
+    def pages(self) -> int:
+        return sum(r.pages for r in self.sources)
+
+    @property
+    def details(self) -> int:
+        return sum(r.details for r in self.sources)
+
+    @property
+    def not_modified(self) -> int:
+        return sum(r.not_modified for r in self.sources)
+
+    @property
+    def posts_new(self) -> int:
+        return sum(r.posts_new for r in self.sources)
+
+    @property
+    def hits_new(self) -> int:
+        return sum(r.hits_new for r in self.sources)
+
+    @property
+    def stories_new(self) -> int:
+        return sum(r.stories_new for r in self.sources)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TriedPost:
+    post: Post
+    hits: tuple[Hit, ...]
+    new: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TryResult:
+    source_id: str
+    url: str
+    status: int
+    encoding_hint: str | None
+    posts: tuple[TriedPost, ...] = ()
+
+
+@dataclass(kw_only=True, slots=True)
+class _Tally:
+    pages: int = 0
+    details: int = 0
+    not_modified: int = 0
+    items: int = 0
+    posts_new: int = 0
+    hits_new: int = 0
+    stories_new: int = 0
+
+
+def fetch_policy(cfg: Config, source: Source) -> FetchPolicy:
+    polite = source.politeness or cfg.sources.defaults.politeness
+    return FetchPolicy(
+        source_id=source.id,
+        rate=polite.rate,
+        concurrency=polite.concurrency,
+        robots=polite.robots,
+        allow_private=source.allow_private,
+        encoding=source.encoding,
+    )
+
+
+def route(cfg: Config, source: Source, hits: Sequence[Hit]) -> str | None:
+    """谁主管、谁负责: the topic's department; else the site's territory; several → lead office."""
+    topics = {t.id: t for t in cfg.keywords.topics}
+    departments = sorted({topics[h.topic_id].department for h in hits if h.topic_id in topics})
+    if len(departments) == 1:
+        return departments[0]
+    if not departments:
+        return source.department
+    lead = cfg.settings.lead_department
+    return lead.id if lead else departments[0]
+
+
+def story_severity(cfg: Config, hits: Sequence[Hit]) -> Severity:
+    topics = {t.id: t for t in cfg.keywords.topics}
+    levels = [topics[h.topic_id].severity for h in hits if h.topic_id in topics]
+    return max(levels, key=lambda s: s.rank, default=Severity.general)
+
+
+class Patrol:
+    """The services one patrol needs, opened once and shared by every source."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        matcher: Matcher,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.fetcher = fetcher
+        self.matcher = matcher
+        self.clock = clock
+        self.index = StoryIndex(threshold=cfg.settings.cluster.threshold)
+        self._index_loaded = False
+        # Story decisions must see each other: two reposts fetched at once from two sites would
+        # otherwise both miss the index and open two stories.
+        self._cluster_lock = PriorityLock()
+        self._validators: dict[str, Validators] = {}
+        self._preloaded: frozenset[str] = frozenset()
+
+    @classmethod
+    async def open(
+        cls,
+        cfg: Config,
+        *,
+        database_url: str | None = None,
+        clock: Clock = utcnow,
+        upgrade: bool = True,
+    ) -> Patrol:
+        url = database_url or _database_url(cfg)
+        store = await Store.open(url)
+        try:
+            if upgrade:
+                await store.upgrade()
+            fetcher = Fetcher(cfg.settings.http)
+            matcher = Matcher(cfg.keywords, engine=cfg.settings.match.engine)
+        except BaseException:
+            await store.close()
+            raise
+        return cls(cfg, store=store, fetcher=fetcher, matcher=matcher, clock=clock)
+
+    async def close(self) -> None:
+        try:
+            await self.fetcher.aclose()
+        finally:
+            await self.store.close()
+
+    async def __aenter__(self) -> Patrol:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _load_index(self) -> None:
+        if self._index_loaded:
+            return
+        since = self.clock() - self.cfg.settings.cluster.window
+        index = StoryIndex(threshold=self.cfg.settings.cluster.threshold)
+        for story_id, sig in await self.store.story_signatures(since):
+            index.add(story_id, from_bytes(sig))
+        self.index = index
+        self._index_loaded = True
+
+    # ------------------------------------------------------------------ patrol
+
+    async def run(
+        self,
+        sources: Sequence[Source] | None = None,
+        *,
+        progress: Callable[[SourceReport], None] | None = None,
+    ) -> PatrolReport:
+        """Patrol every enabled source (or the given ones) with a bounded worker pool."""
+        started = time.perf_counter()
+        todo = [s for s in (sources if sources is not None else self.cfg.sources.sources)]
+        todo = [s for s in todo if s.enabled or sources is not None]
+        await self._load_index()
+        # Every first list page's ETag / Last-Modified in a few queries, not one per source.
+        first_urls = [u for s in todo for u in s.list_urls]
+        self._validators = await self.store.validators(first_urls)
+        self._preloaded = frozenset(first_urls)
+        queue: asyncio.Queue[Source] = asyncio.Queue()
+        for s in todo:
+            queue.put_nowait(s)
+        reports: list[SourceReport] = []
+
+        async def worker() -> None:
+            while True:
+                try:
+                    source = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                report = await self.patrol_source(source)
+                reports.append(report)
+                if progress is not None:
+                    progress(report)
+
+        workers = max(1, min(len(todo), self.cfg.settings.http.concurrency))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        order = {s.id: i for i, s in enumerate(todo)}
+        reports.sort(key=lambda r: order.get(r.source_id, 0))
+        self._validators, self._preloaded = {}, frozenset()
+        await self.store.flush()
+        return PatrolReport(sources=tuple(reports), elapsed=time.perf_counter() - started)
+
+    async def patrol_source(self, source: Source) -> SourceReport:
+        """Fetch, extract, match, cluster and store one source. Never raises."""
+        started = time.perf_counter()
+        tally = _Tally()
+        url = str(source.url)
+        try:
+            await self._load_index()
+            src = resolve(source)
+            policy = fetch_policy(self.cfg, src)
+            for list_url in src.list_urls:
+                url = list_url
+                await self._patrol_list(src, policy, list_url, tally)
+        except SentinelError as e:
+            log.warning(
+                "source failed: %s",
+                e,
+                extra={"source_id": source.id, "url": getattr(e, "url", "") or url},
+            )
+            return self._report(source, tally, started, error=e, url=getattr(e, "url", "") or url)
+        except Exception as e:  # a bug in one source's handling must not stop the patrol
+            log.exception("source crashed", extra={"source_id": source.id, "url": url})
+            return self._report(source, tally, started, error=e, url=url)
+        return self._report(source, tally, started)
+
+    def _report(
+        self,
+        source: Source,
+        tally: _Tally,
+        started: float,
+        *,
+        error: BaseException | None = None,
+        url: str | None = None,
+    ) -> SourceReport:
+        kind = None
+        if error is not None:
+            kind = error.kind if isinstance(error, FetchError) else type(error).__name__
+        return SourceReport(
+            source_id=source.id,
+            ok=error is None,
+            pages=tally.pages,
+            details=tally.details,
+            not_modified=tally.not_modified,
+            items=tally.items,
+            posts_new=tally.posts_new,
+            hits_new=tally.hits_new,
+            stories_new=tally.stories_new,
+            error=str(error) if error is not None else None,
+            error_kind=kind,
+            url=url,
+            elapsed=time.perf_counter() - started,
+        )
+
+    async def _patrol_list(
+        self, src: Source, policy: FetchPolicy, first_url: str, tally: _Tally
+    ) -> None:
+        page_url: str | None = first_url
+        for page_no in range(src.pages):
+            if page_url is None:
+                return
+            # Conditional GET only for the first page: later pages are reached through it.
+            known = None
+            if page_no == 0:
+                known = self._validators.get(page_url)
+                if known is None and page_url not in self._preloaded:
+                    known = (await self.store.validators([page_url])).get(page_url)
+            page = await self._fetch(src, policy, page_url, known)
+            tally.pages += 1
+            if page.not_modified:
+                tally.not_modified += 1
+                await self.store_fetch(src, page, items=0, new_items=0)
+                return
+            try:
+                posts = extract_list(src, page)
+            except ExtractError as e:
+                await self._record_error(src, page_url, page.fetched_at, e, status=page.status)
+                raise
+            tally.items += len(posts)
+            new = await self._store_posts(src, policy, page, posts, tally)
+            await self.store_fetch(src, page, items=len(posts), new_items=new)
+            page_url = next_page(src, page) if page_no + 1 < src.pages else None
+
+    async def _fetch(
+        self, src: Source, policy: FetchPolicy, url: str, validators: Validators | None
+    ) -> Page:
+        started = self.clock()
+        try:
+            return await self.fetcher.get(url, policy=policy, validators=validators)
+        except FetchError as e:
+            e.source_id = e.source_id or src.id
+            e.url = e.url or url
+            status = e.status if isinstance(e, HTTPStatusError) else None
+            await self._record_error(src, url, started, e, status=status)
+            raise
+
+    async def _record_error(
+        self,
+        src: Source,
+        url: str,
+        started: datetime,
+        error: SentinelError,
+        *,
+        status: int | None,
+    ) -> None:
+        kind = error.kind if isinstance(error, FetchError) else type(error).__name__
+        await self.store.record_fetch(
+            FetchRecord(
+                source_id=src.id,
+                kind=src.kind.value,
+                url=url,
+                started_at=started,
+                status=status,
+                error_kind=kind,
+                error=str(error),
+                bytes=0,
+                items=0,
+                new_items=0,
+                elapsed_ms=int((self.clock() - started).total_seconds() * 1000),
+                validators=None,
+            )
+        )
+
+    async def store_fetch(self, src: Source, page: Page, *, items: int, new_items: int) -> None:
+        await self.store.record_fetch(
+            FetchRecord(
+                source_id=src.id,
+                kind=src.kind.value,
+                url=page.requested_url,
+                started_at=page.fetched_at,
+                status=page.status,
+                error_kind=None,
+                error=None,
+                bytes=len(page.body),
+                items=items,
+                new_items=new_items,
+                elapsed_ms=int(page.elapsed * 1000),
+                validators=page.validators,
+            )
+        )
+
+    async def _detail(
+        self, src: Source, policy: FetchPolicy, post: Post
+    ) -> tuple[Post, Page | None]:
+        """The post's own page, for its body; a failure keeps the list's version of the post."""
+        try:
+            page = await self.fetcher.get(post.url, policy=policy)
+            return extract_detail(src, page, post), page
+        except SentinelError as e:
+            log.info("detail page failed: %s", e, extra={"source_id": src.id, "url": post.url})
+            return post, None
+
+    async def _store_posts(
+        self,
+        src: Source,
+        policy: FetchPolicy,
+        page: Page,
+        posts: Sequence[Post],
+        tally: _Tally,
+    ) -> int:
+        if not posts:
+            return 0
+        known = await self.store.known_posts(src.id, [p.url for p in posts])
+        fresh = [p for p in posts if p.url not in known]
+        moved = [
+            (k.id, p.replies, p.views)
+            for p in posts
+            if (k := known.get(p.url)) is not None
+            and (p.replies, p.views) != (k.replies, k.views)
+            and (p.replies is not None or p.views is not None)
+        ]
+        if moved:
+            # Public reaction between patrols (Art. 7) is a severity signal: keep its history.
+            async with self.store.transaction() as tx:
+                await tx.update_counts(moved, at=self.clock())
+        if not fresh:
+            return 0
+        pages: dict[str, Page] = {}
+        if src.detail is not None:
+            tally.details += len(fresh)
+            done = await asyncio.gather(*(self._detail(src, policy, p) for p in fresh))
+            fresh = [p for p, _ in done]
+            pages = {p.url: d for p, d in done if d is not None}
+        hits = {
+            p.url: tuple(self.matcher.match(p.text, territorial=src.territorial)) for p in fresh
+        }
+        now = self.clock()
+        if not any(hits.values()):
+            async with self.store.transaction() as tx:
+                inserted = await tx.insert_posts(fresh, seen_at=now)
+            tally.posts_new += len(inserted)
+            return len(inserted)
+        urgent = any(
+            story_severity(self.cfg, post_hits) is Severity.critical for post_hits in hits.values()
+        )
+        async with self._cluster_lock.hold(urgent=urgent):
+            return await self._store_with_hits(src, page, fresh, hits, pages, now, tally, urgent)
+
+    async def _store_with_hits(
+        self,
+        src: Source,
+        page: Page,
+        fresh: Sequence[Post],
+        hits: dict[str, tuple[Hit, ...]],
+        pages: dict[str, Page],
+        now: datetime,
+        tally: _Tally,
+        urgent: bool,
+    ) -> int:
+        added = 0
+        try:
+            async with self.store.transaction(urgent=urgent) as tx:
+                inserted = await tx.insert_posts(fresh, seen_at=now)
+                links: list[PostLink] = []
+                evidence: dict[str, str] = {}
+                for post in fresh:
+                    post_id = inserted.get(post.url)
+                    post_hits = hits[post.url]
+                    if post_id is None or not post_hits:
+                        continue
+                    proof = pages.get(post.url, page)
+                    if proof.url not in evidence:
+                        evidence[proof.url] = await tx.put_evidence(
+                            body=proof.body,
+                            url=proof.url,
+                            content_type=proof.content_type,
+                            fetched_at=proof.fetched_at,
+                        )
+                    sig = signature(self.matcher.tokens(post.text), self.matcher.tokens(post.title))
+                    found = self.index.find(sig)
+                    if found is not None:
+                        story_id = found[0]
+                    else:
+                        severity = story_severity(self.cfg, post_hits)
+                        story_id = await tx.create_story(
+                            topic_id=post_hits[0].topic_id,
+                            title=post.title,
+                            severity=severity.value,
+                            department=route(self.cfg, src, post_hits),
+                            first_seen_at=now,
+                        )
+                        tally.stories_new += 1
+                        if severity is Severity.critical:
+                            # Critical events are pushed at once: the push is queued in the
+                            # same transaction as the story, so neither exists without the other.
+                            await tx.enqueue_push(
+                                story_id=story_id,
+                                fetched_at=proof.fetched_at,
+                                created_at=self.clock(),
+                            )
+                    self.index.add(story_id, sig)
+                    added += 1
+                    links.append(
+                        PostLink(
+                            post_id=post_id,
+                            story_id=story_id,
+                            signature=to_bytes(sig),
+                            evidence_hash=evidence[proof.url],
+                            hits=post_hits,
+                        )
+                    )
+                    tally.hits_new += len(post_hits)
+                await tx.attach(links)
+        except BaseException:
+            # The index may now name stories that were rolled back: rebuild it from the store.
+            if added:
+                self._index_loaded = False
+            raise
+        tally.posts_new += len(inserted)
+        return len(inserted)
+
+
+def _database_url(cfg: Config) -> str:
+    return database_url(cfg.settings)
+
+
+async def try_source(
+    cfg: Config, source: Source, *, store: Store | None = None, fetcher: Fetcher | None = None
+) -> TryResult:
+    """Fetch one source now and show what extraction and matching make of it; writes nothing."""
+    src = resolve(source)
+    policy = fetch_policy(cfg, src)
+    own = fetcher is None
+    client = fetcher or Fetcher(cfg.settings.http)
+    try:
+        page = await client.get(str(src.url), policy=policy)
+        posts = extract_list(src, page)
+        if src.detail is not None:
+            posts = [
+                extract_detail(src, d, p) if (d := await _maybe(client, policy, p.url)) else p
+                for p in posts
+            ]
+    finally:
+        if own:
+            await client.aclose()
+    matcher = Matcher(cfg.keywords, engine=cfg.settings.match.engine)
+    known = await store.known_urls(src.id, [p.url for p in posts]) if store else set()
+    tried = tuple(
+        TriedPost(
+            post=p,
+            hits=tuple(matcher.match(p.text, territorial=src.territorial)),
+            new=p.url not in known,
+        )
+        for p in posts
+    )
+    return TryResult(
+        source_id=src.id,
+        url=page.url,
+        status=page.status,
+        encoding_hint=page.charset,
+        posts=tried,
+    )
+
+
+async def _maybe(fetcher: Fetcher, policy: FetchPolicy, url: str) -> Page | None:
+    try:
+        return await fetcher.get(url, policy=policy)
+    except FetchError:
+        return None
+
+
+__all__ = [
+    "Patrol",
+    "PatrolReport",
+    "SourceReport",
+    "TriedPost",
+    "TryResult",
+    "fetch_policy",
+    "route",
+    "try_source",
+    "utcnow",
+]

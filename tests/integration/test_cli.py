@@ -1,0 +1,83 @@
+"""The `sentinel` command against a local site and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sentinel.cli import app
+from tests.fixtures.sites import publish, write_config
+from tests.servers import LocalSite
+
+
+@pytest.fixture
+def env(site: LocalSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    publish(site)
+    cfg = write_config(tmp_path / "cfg", site)
+    monkeypatch.setenv("SENTINEL_CONFIG_DIR", str(cfg))
+    monkeypatch.setenv("SENTINEL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    return cfg
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_ok_and_errors(env: Path) -> None:
+    code, out, _ = invoke("check")
+    assert code == 0 and out.startswith("ok: 5 sources, 5 topics, 6 departments")
+    text = (env / "keywords.yaml").read_text(encoding="utf-8")
+    (env / "keywords.yaml").write_text(text.replace("department: rlsb", "department: nobody"))
+    code, _, err = invoke("check")
+    assert code == 1
+    assert f"{env / 'keywords.yaml'}:12: topic 'wages' names department 'nobody'" in err
+
+
+def test_try_writes_nothing(env: Path, tmp_path: Path) -> None:
+    code, out, err = invoke("try", "forum", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    titles = [p["title"] for p in data["posts"]]
+    assert len(titles) == 6 and titles[0] == "女山湖镇强拆农户房屋，补偿款至今未到位"
+    first = data["posts"][0]
+    assert (first["replies"], first["views"]) == (35, 1200)
+    assert first["hits"] == [{"topic": "land", "words": ["强拆", "补偿款"], "region": ["女山湖镇"]}]
+    assert all(p["new"] for p in data["posts"])
+    assert not (tmp_path / "db.sqlite").exists()
+    code, _, err = invoke("try", "nope")
+    assert code == 2 and "no source 'nope'" in err
+
+
+def test_patrol_then_list(env: Path) -> None:
+    code, out, err = invoke("patrol", "--once", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["sources_ok"] == 5 and summary["stories_new"] == 4
+
+    code, out, _ = invoke("stories", "list", "--json")
+    stories = json.loads(out)
+    assert sorted(s["topic"] for s in stories) == ["fees", "land", "living", "wages"]
+    land = next(s for s in stories if s["topic"] == "land")
+    assert land["department"] == "zrzy" and land["severity"] == "major"
+    assert sorted(p["source_id"] for p in land["posts"]) == ["forum", "tw"]
+    assert {"id", "title", "first_seen_at", "words", "posts"} <= set(land)
+    forum_post = next(p for p in land["posts"] if p["source_id"] == "forum")
+    assert forum_post["replies"] == 35
+    assert forum_post["published_at"] == "2026-11-20T01:12:00+00:00"
+
+    code, out, _ = invoke("posts", "list", "--source", "feed", "--json")
+    assert len(json.loads(out)) == 3
+
+    code, out, _ = invoke("sources", "status", "--json")
+    status = {s["id"]: s for s in json.loads(out)}
+    assert status["forum"]["last_status"] == 200 and status["forum"]["items_last"] == 6
+    assert status["forum"]["consecutive_failures"] == 0
+
+    code, out, _ = invoke("patrol", "--once", "--source", "forum", "--json")
+    assert json.loads(out)["posts_new"] == 0
+    code, _, err = invoke("patrol", "--source", "ghost")
+    assert code == 2 and "ghost" in err
