@@ -6,44 +6,24 @@ errors: a typo in YAML must not be silently ignored.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
     AnyHttpUrl,
-    BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
-ID_RE = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
-
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
-
-
-def parse_duration(value: object) -> object:
-    """'90s', '10m', '2h', '1d' or a number of seconds."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=float(value))
-    if isinstance(value, str):
-        m = _DURATION_RE.match(value)
-        if not m:
-            raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 10m, 2h, 1d)")
-        n, unit = float(m.group(1)), m.group(2)
-        return timedelta(seconds=n * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# Defined in base.py (config/workflow.py needs them too); re-exported for existing importers.
+from sentinel.config.base import ID_RE as ID_RE
+from sentinel.config.base import Duration as Duration
+from sentinel.config.base import Strict as Strict
+from sentinel.config.base import parse_duration as parse_duration
+from sentinel.config.workflow import WorkflowSettings
 
 
 class Severity(StrEnum):
@@ -237,6 +217,10 @@ class SentinelFile(Strict):
     http: HttpSettings = Field(default_factory=HttpSettings)
     match: MatchSettings = Field(default_factory=MatchSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    workflow: WorkflowSettings = Field(
+        default_factory=WorkflowSettings,
+        description="working-day calendar overrides, duty cadence, deadline policy",
+    )
 
     @property
     def lead_department(self) -> Department | None:

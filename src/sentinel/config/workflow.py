@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from sentinel.config.models import Duration, Strict
+from sentinel.config.base import Duration, Strict
 
 
 class CalendarYear(Strict):
