@@ -1,4 +1,6 @@
-"""RSS 0.9x/1.0/2.0 and Atom with feedparser; its exceptions never leave this module."""
+"""RSS 0.9x/1.0/2.0 and Atom: the lxml fast path when it is sure, else feedparser.
+
+feedparser's exceptions never leave this module."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import feedparser
 from sentinel.config.models import Source
 from sentinel.errors import ExtractError
 from sentinel.extract.dates import has_zone, parse_date
+from sentinel.extract.feedfast import extract_feed_fast
 from sentinel.extract.post import Post
 from sentinel.extract.text import collapse, html_to_text
 from sentinel.extract.urls import is_web_url, web_url
@@ -22,6 +25,14 @@ TITLE_FROM_BODY = 80
 
 
 def extract_feed(src: Source, page: Page) -> list[Post]:
+    fast = extract_feed_fast(src, page)
+    if fast is not None:
+        return fast
+    return extract_feed_reference(src, page)
+
+
+def extract_feed_reference(src: Source, page: Page) -> list[Post]:
+    """feedparser: slow, and right about every broken feed there is."""
     if not page.body.strip():  # feedparser calls an empty document a fine, empty feed
         raise ExtractError("not an RSS or Atom feed (empty body)", url=page.url, source_id=src.id)
     headers = {"content-location": page.url}
