@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from sentinel import cli_workflow
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, ConfigErrors, SentinelError
 from sentinel.logs import setup_logging
@@ -49,6 +50,7 @@ app.add_typer(stories_app, name="stories")
 app.add_typer(posts_app, name="posts")
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
+cli_workflow.mount(app)
 
 ConfigDir = Annotated[
     Path | None,
@@ -141,6 +143,9 @@ def check(config_dir: ConfigDir = None) -> None:
     n_top = len(cfg.keywords.topics)
     n_dep = len(cfg.settings.departments)
     typer.echo(f"ok: {n_src} sources, {n_top} topics, {n_dep} departments ({cfg.dir})")
+    # a year without official calendar data makes deadlines provisional: say so, still exit 0
+    for warning in cli_workflow.calendar_warnings(cfg):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("try")

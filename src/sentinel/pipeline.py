@@ -24,7 +24,8 @@ from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.locks import PriorityLock
 from sentinel.match import Hit, Matcher
 from sentinel.sources import resolve
-from sentinel.store import FetchRecord, PostLink, Store, database_url
+from sentinel.store import FetchRecord, KnownPost, PostLink, Store, Tx, database_url
+from sentinel.workflow.alerts import build_policy, escalate, open_alert
 
 log = logging.getLogger("sentinel.pipeline")
 
@@ -171,6 +172,9 @@ class Patrol:
         self._cluster_lock = PriorityLock()
         self._validators: dict[str, Validators] = {}
         self._preloaded: frozenset[str] = frozenset()
+        # the calendar and duty schedule that deadlines count on, built once per patrol
+        self.policy = build_policy(cfg.settings)
+        self._post_mark = 0  # story posts up to this id are in the index
 
     @classmethod
     async def open(
@@ -215,6 +219,9 @@ class Patrol:
             return
         since = self.clock() - self.cfg.settings.cluster.window
         index = StoryIndex(threshold=self.cfg.settings.cluster.threshold)
+        # taken first: a story post written meanwhile is read again later, never missed
+        async with self.store.engine.connect() as conn:
+            self._post_mark = await Tx(conn).max_post_id()
         for story_id, sig in await self.store.story_signatures(since):
             index.add(story_id, from_bytes(sig))
         self.index = index
@@ -432,8 +439,12 @@ class Patrol:
         ]
         if moved:
             # Public reaction between patrols (Art. 7) is a severity signal: keep its history.
+            surged = self._reply_surges(posts, known)
             async with self.store.transaction() as tx:
-                await tx.update_counts(moved, at=self.clock())
+                at = self.clock()
+                await tx.update_counts(moved, at=at)
+                if surged:
+                    await self._escalate(tx, surged, at=at, fetched_at=page.fetched_at)
         if not fresh:
             return 0
         pages: dict[str, Page] = {}
@@ -471,6 +482,13 @@ class Patrol:
         added = 0
         try:
             async with self.store.transaction(urgent=urgent) as tx:
+                # Other processes may have opened stories since the index was loaded: decide
+                # under the cross-process lock, after reading theirs.
+                await tx.lock_stories()
+                mark = self._post_mark
+                for known_id, known_story, known_sig in await tx.signatures_after(mark):
+                    self.index.add(known_story, from_bytes(known_sig))
+                    mark = max(mark, known_id)
                 inserted = await tx.insert_posts(fresh, seen_at=now)
                 links: list[PostLink] = []
                 evidence: dict[str, str] = {}
@@ -493,12 +511,23 @@ class Patrol:
                         story_id = found[0]
                     else:
                         severity = story_severity(self.cfg, post_hits)
+                        department = route(self.cfg, src, post_hits)
                         story_id = await tx.create_story(
                             topic_id=post_hits[0].topic_id,
                             title=post.title,
                             severity=severity.value,
-                            department=route(self.cfg, src, post_hits),
+                            department=department,
                             first_seen_at=now,
+                        )
+                        # every new story opens its one alert in the same transaction
+                        await open_alert(
+                            tx,
+                            self.policy,
+                            story_id=story_id,
+                            department=department or self._fallback_department(),
+                            severity=severity.value,
+                            board=src.board,
+                            detected_at=now,
                         )
                         tally.stories_new += 1
                         if severity is Severity.critical:
@@ -522,13 +551,75 @@ class Patrol:
                     )
                     tally.hits_new += len(post_hits)
                 await tx.attach(links)
+                mark = max([mark, *(link.post_id for link in links)])
+                await self._escalate(
+                    tx,
+                    await self._spread_signals(tx, src, [link.story_id for link in links]),
+                    at=now,
+                    fetched_at=page.fetched_at,
+                )
         except BaseException:
             # The index may now name stories that were rolled back: rebuild it from the store.
             if added:
                 self._index_loaded = False
             raise
+        self._post_mark = max(self._post_mark, mark)
         tally.posts_new += len(inserted)
         return len(inserted)
+
+    def _fallback_department(self) -> str:
+        # a story no topic or territory places goes to the lead office, which designates
+        lead = self.cfg.settings.lead_department
+        return lead.id if lead else ""
+
+    async def _spread_signals(
+        self, tx: Tx, src: Source, story_ids: Sequence[int]
+    ) -> dict[int, list[tuple[str, str]]]:
+        """Art. 7 evidence in this page: a news outlet carries the story, or it spread wide."""
+        if not story_ids:
+            return {}
+        rules = self.cfg.settings.escalation
+        signals: dict[int, list[tuple[str, str]]] = {}
+        for story_id, n in (await tx.story_source_counts(story_ids)).items():
+            if n >= rules.spread_sources:
+                signals.setdefault(story_id, []).append(("spread", f"carried by {n} sources"))
+        if src.media:
+            for story_id in dict.fromkeys(story_ids):
+                signals.setdefault(story_id, []).append(
+                    ("media", f"reported by the news outlet {src.id}")
+                )
+        return signals
+
+    def _reply_surges(
+        self, posts: Sequence[Post], known: dict[str, KnownPost]
+    ) -> dict[int, list[tuple[str, str]]]:
+        rules = self.cfg.settings.escalation
+        signals: dict[int, list[tuple[str, str]]] = {}
+        for p in posts:
+            k = known.get(p.url)
+            if k is None or k.story_id is None or p.replies is None or k.replies is None:
+                continue
+            grown = p.replies - k.replies
+            doubled = p.replies >= k.replies * rules.reply_factor
+            if grown >= rules.reply_growth or (doubled and grown >= rules.reply_factor_min):
+                signals.setdefault(k.story_id, []).append(
+                    ("replies", f"replies grew from {k.replies} to {p.replies} since last patrol")
+                )
+        return signals
+
+    async def _escalate(
+        self,
+        tx: Tx,
+        signals: dict[int, list[tuple[str, str]]],
+        *,
+        at: datetime,
+        fetched_at: datetime,
+    ) -> None:
+        if not signals:
+            return
+        for story_id in await escalate(tx, self.policy, signals, at=at):
+            # raised to critical: pushed at once, like a story born critical
+            await tx.enqueue_push(story_id=story_id, fetched_at=fetched_at, created_at=at)
 
 
 def _database_url(cfg: Config) -> str:

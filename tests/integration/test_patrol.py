@@ -23,7 +23,7 @@ EXPECTED = {
     ),
     "wages": (
         "rlsb",
-        "major",
+        "critical",  # major, raised a level: the feed is a news outlet (media: true, Art. 7)
         {
             ("forum", "明光一工地拖欠农民工工资半年，工人讨薪无门"),
             ("feed", "明光一工地拖欠农民工工资半年 工人讨薪无门"),
@@ -170,17 +170,21 @@ async def test_a_critical_story_is_queued_for_push_once_and_counts_are_followed(
     async with await Patrol.open(cfg, database_url=db_url) as patrol:
         first = await patrol.run()
         assert first.stories_new == 5
-        (push,) = await patrol.store.outbox()
-        critical = {s.id: s for s in await patrol.store.stories()}[push.story_id]
-        assert (critical.topic_id, critical.severity) == ("emergency", "critical")
-        assert push.kind == "push" and push.created_at >= push.fetched_at
+        by_id = {s.id: s for s in await patrol.store.stories()}
+        pushes = await patrol.store.outbox()
+        # the emergency was born critical; wages was raised to it by the news feed (Art. 7)
+        assert {by_id[p.story_id].topic_id for p in pushes} == {"emergency", "wages"}
+        assert all(by_id[p.story_id].severity == "critical" for p in pushes)
+        assert all(p.kind == "push" and p.created_at >= p.fetched_at for p in pushes)
 
         # Next patrol: replies grew on one thread; the push is not queued again.
         grown = [(tid, t, r + 40 if tid == 101 else r, v, d) for tid, t, r, v, d in rows]
         site.serve("/bbs/forum-2-1.html", forum_page(grown), content_type="text/html")
         second = await patrol.run()
         assert (second.posts_new, second.stories_new) == (0, 0)
-        assert len(await patrol.store.outbox()) == 1
+        # ...but replies on the land thread doubled (35 → 75): raised to critical, pushed once
+        pushed = [by_id[p.story_id].topic_id for p in await patrol.store.outbox()]
+        assert sorted(pushed) == ["emergency", "land", "wages"]
         forum = {p.title: p for p in await patrol.store.posts(source_id="forum")}
         assert forum["女山湖镇强拆农户房屋，补偿款至今未到位"].replies == 75
         async with patrol.store.engine.connect() as conn:

@@ -105,6 +105,7 @@ class Source(Strict):
     territorial: bool = Field(False, description="posts are local by definition (no region word)")
     department: str | None = Field(None, description="territorial department of the site")
     media: bool = Field(False, description="a news outlet (raises severity of its stories)")
+    board: bool = Field(False, description="a message board (留言): posts get the 3-day reply rule")
     every: Duration | None = Field(None, description="fetch more often than the duty cadence")
     politeness: Politeness | None = Field(None, description="override the defaults per host")
     allow_private: bool = Field(False, description="may reach private/loopback addresses")
@@ -171,11 +172,32 @@ class KeywordsFile(Strict):
 # --------------------------------------------------------------- sentinel.yaml
 
 
+class Officer(Strict):
+    """A duty officer: who gets the department's digests. Their login lives in the database."""
+
+    name: str
+    login: str = Field(..., pattern=ID_RE)
+    email: str = Field("", description="where digests go")
+    webhook: str = Field("", description="IM webhook (DingTalk, WeCom, Feishu)")
+
+
 class Department(Strict):
     id: str = Field(..., pattern=ID_RE)
     name: str
     lead: bool = Field(False, description="the lead office (牵头单位) that designates")
     territory: list[str] = Field(default_factory=list, description="place names it covers")
+    officers: list[Officer] = Field(default_factory=list, description="duty officers")
+
+
+class EscalationSettings(Strict):
+    """When a story's severity rises one level with evidence (Art. 7)."""
+
+    spread_sources: int = Field(3, ge=2, le=100, description="distinct sources carrying it")
+    reply_growth: int = Field(50, ge=1, description="replies grown between two patrols")
+    reply_factor: float = Field(2.0, gt=1, description="or replies multiplied by this much")
+    reply_factor_min: int = Field(
+        10, ge=1, description="growth a multiplication needs to count (1 → 2 is no surge)"
+    )
 
 
 class HttpSettings(Strict):
@@ -221,6 +243,10 @@ class SentinelFile(Strict):
         default_factory=WorkflowSettings,
         description="working-day calendar overrides, duty cadence, deadline policy",
     )
+    escalation: EscalationSettings = Field(
+        default_factory=EscalationSettings, description="severity raised by spread and reaction"
+    )
+    leaders: list[str] = Field(default_factory=list, description="logins of leaders (read all)")
 
     @property
     def lead_department(self) -> Department | None:

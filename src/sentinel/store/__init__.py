@@ -2,15 +2,21 @@
 
 Store.open(url) → Store ── upgrade() / close()
     reads:   validators, known_urls, known_posts, story_signatures, stories, posts,
-             sources_status, counts, evidence, outbox
-    writes:  record_fetch, mark_gone, transaction() → Tx
-Tx:          insert_posts, update_counts, put_evidence, create_story, attach, enqueue_push
+             sources_status, counts, evidence, outbox, alerts, alert, alert_events,
+             story_posts, users, user
+    writes:  record_fetch, mark_gone, add_user, set_password, transaction() → Tx
+Tx:          insert_posts, update_counts, put_evidence, create_story, attach, enqueue_push,
+             open_alert, alerts_for_stories, alert, open_alerts, story_source_counts, events_of,
+             change_alert, claim_unclaimed, set_alert_fields, add_events (append only),
+             set_story_severity, enqueue_reminders
 """
 
 from __future__ import annotations
 
 from sentinel.store.engine import database_url, default_url
 from sentinel.store.records import (
+    AlertEventRow,
+    AlertRow,
     FetchRecord,
     KnownPost,
     OutboxItem,
@@ -18,11 +24,14 @@ from sentinel.store.records import (
     PostView,
     SourceStatus,
     StoryView,
+    UserRow,
 )
 from sentinel.store.store import Store
 from sentinel.store.tx import Tx
 
 __all__ = [
+    "AlertEventRow",
+    "AlertRow",
     "FetchRecord",
     "KnownPost",
     "OutboxItem",
@@ -32,6 +41,7 @@ __all__ = [
     "Store",
     "StoryView",
     "Tx",
+    "UserRow",
     "database_url",
     "default_url",
 ]

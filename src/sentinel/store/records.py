@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sentinel.fetch.page import Validators
 from sentinel.match.hit import Hit
@@ -87,6 +88,7 @@ class KnownPost:
     id: int
     replies: int | None
     views: int | None
+    story_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -99,3 +101,64 @@ class OutboxItem:
     created_at: datetime
     attempts: int
     sent_at: datetime | None
+    step: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertRow:
+    """An alert as stored; the workflow layer turns it into its own AlertState."""
+
+    id: int
+    story_id: int
+    department: str
+    state: str
+    severity: str
+    board: bool
+    legacy: bool
+    version: int
+    detected_at: datetime
+    raised_at: datetime | None
+    claimed_by: str | None
+    claimed_at: datetime | None
+    first_report_at: datetime | None
+    verified_at: datetime | None
+    replied_at: datetime | None
+    reply_url: str | None
+    closed_at: datetime | None
+    late_claim: bool
+    extension_pending: int | None
+    extension_days: int
+    claim_due: datetime
+    first_report_due: datetime | None
+    verification_due: datetime | None
+    extension_request_due: datetime | None
+    reply_due: datetime | None
+    public_response_due: datetime | None
+    provisional: bool
+    overdue: tuple[str, ...]
+    title: str = ""  # the story's
+    topic_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AlertEventRow:
+    id: int
+    alert_id: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+    link: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserRow:
+    login: str
+    name: str
+    role: str
+    department: str | None
+    password_hash: str
+    created_at: datetime

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -192,9 +193,91 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("sent_at", UTCDateTime),
-    UniqueConstraint("story_id", "recipient", "kind"),
+    # which deadline a reminder is about ("" for pushes): one reminder per alert and step
+    Column("step", Text, nullable=False, server_default=""),
+    UniqueConstraint("story_id", "recipient", "kind", "step"),
+)
+
+# One alert per story, enforced here so that racing patrols can never open two.
+alert = Table(
+    "alert",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("story_id", Id, ForeignKey("story.id"), nullable=False),
+    Column("department", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("board", Boolean, nullable=False),
+    Column("legacy", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic concurrency: +1 on every change
+    Column("detected_at", UTCDateTime, nullable=False),
+    Column("raised_at", UTCDateTime),
+    Column("claimed_by", Text),
+    Column("claimed_at", UTCDateTime),
+    Column("first_report_at", UTCDateTime),
+    Column("verified_at", UTCDateTime),
+    Column("replied_at", UTCDateTime),
+    Column("reply_url", Text),
+    Column("closed_at", UTCDateTime),
+    Column("late_claim", Boolean, nullable=False),
+    Column("extension_pending", Integer),
+    Column("extension_days", Integer, nullable=False),
+    Column("claim_due", UTCDateTime, nullable=False),
+    Column("first_report_due", UTCDateTime),
+    Column("verification_due", UTCDateTime),
+    Column("extension_request_due", UTCDateTime),
+    Column("reply_due", UTCDateTime),
+    Column("public_response_due", UTCDateTime),
+    Column("provisional", Boolean, nullable=False),
+    Column("overdue", JSON, nullable=False),  # steps the last sweep found past their deadline
+    UniqueConstraint("story_id"),
+    Index(None, "department", "state"),
+    Index(None, "detected_at"),
+)
+
+# The audit trail of alerts: rows are inserted, never updated nor deleted (the store has no
+# method that would).
+alert_event = Table(
+    "alert_event",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("alert.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("from_state", Text, nullable=False),
+    Column("to_state", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("link", Text),
+    Column("data", JSON, nullable=False),
+    Index(None, "alert_id", "id"),
+)
+
+user = Table(
+    "user",
+    metadata,
+    Column("login", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("department", Text),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 TABLES = {
-    t.name: t for t in (post, story, hit, evidence, fetch, source, url_state, post_metric, outbox)
+    t.name: t
+    for t in (
+        post,
+        story,
+        hit,
+        evidence,
+        fetch,
+        source,
+        url_state,
+        post_metric,
+        outbox,
+        alert,
+        alert_event,
+        user,
+    )
 }

@@ -21,19 +21,29 @@ from sentinel.errors import NotFound
 from sentinel.fetch.page import Validators
 from sentinel.locks import PriorityLock
 from sentinel.store.compress import unpack
-from sentinel.store.engine import create_engine, single_writer, translate_errors
+from sentinel.store.engine import (
+    create_engine,
+    dialect_insert,
+    single_writer,
+    translate_errors,
+)
 from sentinel.store.fetchlog import write_fetches
 from sentinel.store.migrate import upgrade_to_head
 from sentinel.store.records import (
+    AlertEventRow,
+    AlertRow,
     FetchRecord,
     KnownPost,
     OutboxItem,
     PostView,
     SourceStatus,
     StoryView,
+    UserRow,
 )
 from sentinel.store.schema import (
     TABLES,
+    alert,
+    alert_event,
     evidence,
     hit,
     outbox,
@@ -41,12 +51,13 @@ from sentinel.store.schema import (
     source,
     story,
     url_state,
+    user,
 )
-from sentinel.store.tx import Tx
+from sentinel.store.tx import TERMINAL_STATES, Tx, alert_row, alert_select, event_row
 
 # Keeps `IN (...)` lists under SQLite's and asyncpg's bound-parameter limits.
 _CHUNK = 500
-_COUNTED = ("post", "story", "hit", "evidence", "fetch", "source")
+_COUNTED = ("post", "story", "hit", "evidence", "fetch", "source", "alert", "alert_event")
 _POST_COLUMNS = (
     post.c.id,
     post.c.source_id,
@@ -237,11 +248,13 @@ class Store:
         with translate_errors("reading posts"):
             async with self.engine.connect() as conn:
                 for chunk in _chunks(urls):
-                    q = select(post.c.url, post.c.id, post.c.replies, post.c.views).where(
-                        post.c.source_id == source_id, post.c.url.in_(chunk)
-                    )
-                    for url, post_id, replies, views in await conn.execute(q):
-                        known[url] = KnownPost(id=post_id, replies=replies, views=views)
+                    q = select(
+                        post.c.url, post.c.id, post.c.replies, post.c.views, post.c.story_id
+                    ).where(post.c.source_id == source_id, post.c.url.in_(chunk))
+                    for url, post_id, replies, views, story_id in await conn.execute(q):
+                        known[url] = KnownPost(
+                            id=post_id, replies=replies, views=views, story_id=story_id
+                        )
         return known
 
     async def outbox(self, *, pending: bool = False) -> list[OutboxItem]:
@@ -377,3 +390,109 @@ class Store:
             async with self.engine.connect() as conn:
                 row = (await conn.execute(q)).mappings().one()
         return {name: int(row[name]) for name in _COUNTED}
+
+    # ------------------------------------------------------------------ alerts
+
+    async def alerts(
+        self,
+        *,
+        department: str | None = None,
+        state: str | None = None,
+        open_only: bool = False,
+        overdue: bool = False,
+        detected_from: datetime | None = None,
+        detected_to: datetime | None = None,
+    ) -> list[AlertRow]:
+        """Alerts with their story's title, oldest first, in one query."""
+        q = alert_select().order_by(alert.c.id)
+        if department is not None:
+            q = q.where(alert.c.department == department)
+        if state is not None:
+            q = q.where(alert.c.state == state)
+        if open_only:
+            q = q.where(alert.c.state.not_in(TERMINAL_STATES))
+        if detected_from is not None:
+            q = q.where(alert.c.detected_at >= detected_from)
+        if detected_to is not None:
+            q = q.where(alert.c.detected_at < detected_to)
+        with translate_errors("reading alerts"):
+            async with self.engine.connect() as conn:
+                rows = [alert_row(m) for m in (await conn.execute(q)).mappings()]
+        # the overdue steps are a JSON list: filtered here, the same on every backend
+        return [r for r in rows if r.overdue] if overdue else rows
+
+    async def alert(self, alert_id: int) -> AlertRow:
+        async with self.engine.connect() as conn:
+            found = await Tx(conn).alert(alert_id)
+        if found is None:
+            raise NotFound(f"no alert {alert_id}")
+        return found
+
+    async def alert_events(self, alert_ids: Sequence[int]) -> list[AlertEventRow]:
+        """The audit trail of these alerts, in the order it was written."""
+        if not alert_ids:
+            return []
+        q = (
+            select(alert_event)
+            .where(alert_event.c.alert_id.in_(sorted(set(alert_ids))))
+            .order_by(alert_event.c.id)
+        )
+        with translate_errors("reading alert events"):
+            async with self.engine.connect() as conn:
+                return [event_row(m) for m in (await conn.execute(q)).mappings()]
+
+    async def story_posts(self, story_id: int) -> list[PostView]:
+        q = (
+            select(*_POST_COLUMNS)
+            .where(post.c.story_id == story_id)
+            .order_by(post.c.first_seen_at, post.c.id)
+        )
+        with translate_errors("reading posts"):
+            async with self.engine.connect() as conn:
+                return [_post_view(r) for r in (await conn.execute(q)).mappings()]
+
+    # ------------------------------------------------------------------- users
+
+    async def add_user(
+        self,
+        *,
+        login: str,
+        name: str,
+        role: str,
+        department: str | None,
+        password_hash: str,
+        at: datetime,
+    ) -> bool:
+        """False when the login is taken."""
+        stmt = (
+            dialect_insert(self.engine.dialect.name, user)
+            .values(
+                login=login,
+                name=name,
+                role=role,
+                department=department,
+                password_hash=password_hash,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[user.c.login])
+        )
+        async with self._write() as conn:
+            return bool((await conn.execute(stmt)).rowcount)
+
+    async def set_password(self, login: str, password_hash: str) -> bool:
+        stmt = update(user).where(user.c.login == login).values(password_hash=password_hash)
+        async with self._write() as conn:
+            return bool((await conn.execute(stmt)).rowcount)
+
+    async def users(self) -> list[UserRow]:
+        q = select(user).order_by(user.c.login)
+        with translate_errors("reading users"):
+            async with self.engine.connect() as conn:
+                return [UserRow(**dict(m)) for m in (await conn.execute(q)).mappings()]
+
+    async def user(self, login: str) -> UserRow | None:
+        q = select(user).where(user.c.login == login)
+        with translate_errors("reading a user"):
+            async with self.engine.connect() as conn:
+                m = (await conn.execute(q)).mappings().first()
+        return None if m is None else UserRow(**dict(m))

@@ -11,14 +11,51 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sentinel.extract.post import Post
 from sentinel.store.compress import pack
 from sentinel.store.engine import dialect_insert, translate_errors
-from sentinel.store.records import PostLink
-from sentinel.store.schema import evidence, hit, outbox, post, post_metric, story
+from sentinel.store.records import AlertEventRow, AlertRow, PostLink
+from sentinel.store.schema import (
+    alert,
+    alert_event,
+    evidence,
+    hit,
+    outbox,
+    post,
+    post_metric,
+    story,
+)
+
+TERMINAL_STATES = ("closed", "dismissed")
+_STORY_LOCK = 7_301_845_113  # pg advisory lock key for story decisions (migrations use ...112)
+
+
+def alert_row(m: RowMapping) -> AlertRow:
+    values = {c.name: m[c.name] for c in alert.c}
+    values["overdue"] = tuple(values["overdue"] or ())
+    values["board"] = bool(values["board"])
+    values["legacy"] = bool(values["legacy"])
+    values["late_claim"] = bool(values["late_claim"])
+    values["provisional"] = bool(values["provisional"])
+    if "title" in m:
+        values["title"] = m["title"]
+        values["topic_id"] = m["topic_id"]
+    return AlertRow(**values)
+
+
+def event_row(m: RowMapping) -> AlertEventRow:
+    return AlertEventRow(**{c.name: m[c.name] for c in alert_event.c})
+
+
+def alert_select() -> Any:
+    """Alerts with their story's title and topic."""
+    return select(alert, story.c.title, story.c.topic_id).join(
+        story, story.c.id == alert.c.story_id
+    )
 
 
 class Tx:
@@ -172,7 +209,7 @@ class Tx:
                 attempts=0,
             )
             .on_conflict_do_nothing(
-                index_elements=[outbox.c.story_id, outbox.c.recipient, outbox.c.kind]
+                index_elements=[outbox.c.story_id, outbox.c.recipient, outbox.c.kind, outbox.c.step]
             )
         )
         with translate_errors("queueing a push"):
@@ -198,3 +235,177 @@ class Tx:
                 post_metric.insert(),
                 [{"post_id": i, "at": at, "replies": r, "views": v} for i, r, v in rows],
             )
+
+    # ------------------------------------------------------------------ alerts
+
+    async def open_alert(self, values: dict[str, Any]) -> int | None:
+        """Open the story's alert; None when it already has one (the unique key decides)."""
+        row = {
+            "version": 1,
+            "late_claim": False,
+            "extension_days": 0,
+            "legacy": False,
+            "overdue": [],
+            **values,
+        }
+        stmt = (
+            dialect_insert(self._dialect, alert)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=[alert.c.story_id])
+            .returning(alert.c.id)
+        )
+        with translate_errors("opening an alert"):
+            found = (await self._conn.execute(stmt)).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    async def alerts_for_stories(self, story_ids: Sequence[int]) -> list[AlertRow]:
+        if not story_ids:
+            return []
+        q = alert_select().where(alert.c.story_id.in_(sorted(set(story_ids))))
+        with translate_errors("reading alerts"):
+            return [alert_row(m) for m in (await self._conn.execute(q)).mappings()]
+
+    async def alert(self, alert_id: int) -> AlertRow | None:
+        q = alert_select().where(alert.c.id == alert_id)
+        with translate_errors("reading an alert"):
+            m = (await self._conn.execute(q)).mappings().first()
+        return None if m is None else alert_row(m)
+
+    async def open_alerts(self) -> list[AlertRow]:
+        """Every alert not closed or dismissed, in one query."""
+        q = alert_select().where(alert.c.state.not_in(TERMINAL_STATES)).order_by(alert.c.id)
+        with translate_errors("reading open alerts"):
+            return [alert_row(m) for m in (await self._conn.execute(q)).mappings()]
+
+    async def story_source_counts(self, story_ids: Sequence[int]) -> dict[int, int]:
+        """Distinct sources carrying each story."""
+        if not story_ids:
+            return {}
+        q = (
+            select(post.c.story_id, func.count(post.c.source_id.distinct()))
+            .where(post.c.story_id.in_(sorted(set(story_ids))))
+            .group_by(post.c.story_id)
+        )
+        with translate_errors("counting story sources"):
+            return {int(sid): int(n) for sid, n in await self._conn.execute(q)}
+
+    async def events_of(self, alert_ids: Sequence[int], action: str) -> list[AlertEventRow]:
+        if not alert_ids:
+            return []
+        q = (
+            select(alert_event)
+            .where(alert_event.c.alert_id.in_(sorted(set(alert_ids))))
+            .where(alert_event.c.action == action)
+            .order_by(alert_event.c.id)
+        )
+        with translate_errors("reading alert events"):
+            return [event_row(m) for m in (await self._conn.execute(q)).mappings()]
+
+    async def change_alert(self, alert_id: int, version: int, values: dict[str, Any]) -> bool:
+        """Write new values if nobody changed the alert since `version` was read."""
+        stmt = (
+            update(alert)
+            .where(alert.c.id == alert_id, alert.c.version == version)
+            .values(**values, version=alert.c.version + 1)
+        )
+        with translate_errors("changing an alert"):
+            return bool((await self._conn.execute(stmt)).rowcount)
+
+    async def claim_unclaimed(self, alert_ids: Sequence[int], values: dict[str, Any]) -> list[int]:
+        """Set the same values on those of these alerts still `new`; the ids changed."""
+        if not alert_ids:
+            return []
+        stmt = (
+            update(alert)
+            .where(alert.c.id.in_(sorted(set(alert_ids))), alert.c.state == "new")
+            .values(**values, version=alert.c.version + 1)
+            .returning(alert.c.id)
+        )
+        with translate_errors("designating alerts"):
+            return sorted(int(i) for i in (await self._conn.execute(stmt)).scalars())
+
+    async def set_alert_fields(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Per-alert derived values (deadlines, overdue steps), one statement for all.
+
+        Each row has `b_id` and the same other keys.
+        """
+        if not rows:
+            return
+        keys = [k for k in rows[0] if k != "b_id"]
+        stmt = (
+            update(alert)
+            .where(alert.c.id == bindparam("b_id"))
+            .values({k: bindparam(f"v_{k}") for k in keys})
+        )
+        params = [{"b_id": r["b_id"], **{f"v_{k}": r[k] for k in keys}} for r in rows]
+        with translate_errors("updating alerts"):
+            await self._conn.execute(stmt, params)
+
+    async def add_events(self, events: Sequence[dict[str, Any]]) -> None:
+        """Append audit records. There is deliberately no way to change one."""
+        if not events:
+            return
+        rows = [{"note": "", "link": None, "data": {}, **e} for e in events]
+        with translate_errors("recording alert events"):
+            await self._conn.execute(alert_event.insert(), rows)
+
+    async def set_story_severity(self, story_id: int, severity: str) -> None:
+        stmt = update(story).where(story.c.id == story_id).values(severity=severity)
+        with translate_errors("raising a story"):
+            await self._conn.execute(stmt)
+
+    async def enqueue_reminders(self, rows: Sequence[dict[str, Any]], *, at: datetime) -> int:
+        """Queue reminders (story_id, recipient, step); one per alert and step, ever."""
+        if not rows:
+            return 0
+        stmt = dialect_insert(self._dialect, outbox).on_conflict_do_nothing(
+            index_elements=[outbox.c.story_id, outbox.c.recipient, outbox.c.kind, outbox.c.step]
+        )
+        params = [
+            {
+                "story_id": r["story_id"],
+                "recipient": r["recipient"],
+                "step": r["step"],
+                "kind": "reminder",
+                "fetched_at": at,
+                "created_at": at,
+                "attempts": 0,
+            }
+            for r in rows
+        ]
+        with translate_errors("queueing reminders"):
+            result = await self._conn.execute(stmt, params)
+            return max(0, result.rowcount)
+
+    # ------------------------------------------------------- story decisions
+
+    async def lock_stories(self) -> None:
+        """Make this transaction the only one deciding stories until it ends, across processes.
+
+        Two processes that each miss the other's new story would open two for one event; under
+        this lock the second one reads the first one's story before deciding.
+        """
+        with translate_errors("locking story decisions"):
+            if self._dialect == "postgresql":
+                await self._conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": _STORY_LOCK}
+                )
+            else:
+                # a write takes SQLite's write lock (waiting busy_timeout for it) and makes the
+                # reads after it see every committed row
+                await self._conn.execute(update(story).where(story.c.id < 0).values(id=story.c.id))
+
+    async def signatures_after(self, post_id: int) -> list[tuple[int, int, bytes]]:
+        """(post id, story id, signature) of story posts with an id above `post_id`."""
+        q = (
+            select(post.c.id, post.c.story_id, post.c.signature)
+            .where(post.c.id > post_id, post.c.signature.is_not(None))
+            .order_by(post.c.id)
+        )
+        with translate_errors("reading story signatures"):
+            return [(int(i), int(s), bytes(sig)) for i, s, sig in await self._conn.execute(q)]
+
+    async def max_post_id(self) -> int:
+        with translate_errors("reading posts"):
+            found = (await self._conn.execute(select(func.max(post.c.id)))).scalar()
+        return int(found or 0)

@@ -1,0 +1,367 @@
+"""`sentinel alerts|users|report|sweep`: thin commands over sentinel.workflow.service."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+
+from sentinel.config import Config, load_config
+from sentinel.errors import ConfigError, SentinelError
+from sentinel.store import AlertEventRow, AlertRow, Store, database_url
+from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily
+from sentinel.workflow.service import Workflow
+from sentinel.workflow.states import ActionKind
+
+T = TypeVar("T")
+
+alerts_app = typer.Typer(help="Alerts: one per story, through the response workflow.")
+users_app = typer.Typer(help="Logins of officers, the lead office, leaders, admins.")
+report_app = typer.Typer(help="Assessment table and daily log.")
+
+ConfigDir = Annotated[
+    Path | None, typer.Option("--config-dir", "-c", help="Folder with the three YAML files.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
+
+# The clock, replaceable by tests (SENTINEL_NOW=ISO time) so deadlines are reproducible.
+NOW_ENV = "SENTINEL_NOW"
+
+
+def now() -> datetime:
+    import os
+
+    fixed = os.environ.get(NOW_ENV)
+    return datetime.fromisoformat(fixed) if fixed else datetime.now(UTC)
+
+
+def _cfg(config_dir: Path | None) -> Config:
+    try:
+        return load_config(config_dir)
+    except ConfigError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1) from e
+
+
+def _with_workflow(cfg: Config, work: Callable[[Workflow], Awaitable[T]]) -> T:
+    import asyncio
+
+    async def go() -> T:
+        store = await Store.open(database_url(cfg.settings))
+        try:
+            await store.upgrade()
+            return await work(Workflow(store, cfg.settings))
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(go())
+    except SentinelError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+def _dump(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def alert_json(a: AlertRow) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in a.__slots__:  # type: ignore[attr-defined]
+        value = getattr(a, name)
+        out[name] = _iso(value) if isinstance(value, datetime) else value
+    out["overdue"] = list(a.overdue)
+    return out
+
+
+def event_json(e: AlertEventRow) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": _iso(e.at),
+        "actor": e.actor,
+        "action": e.action,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "note": e.note,
+        "link": e.link,
+        "data": e.data,
+    }
+
+
+def _line(a: AlertRow, tz: ZoneInfo) -> str:
+    due = a.claim_due.astimezone(tz).strftime("%m-%d %H:%M")
+    late = " OVERDUE:" + ",".join(a.overdue) if a.overdue else ""
+    return (
+        f"{a.id:>5}  {a.state:<10} {a.severity:<8} {a.department:<10} claim≤{due}  {a.title}{late}"
+    )
+
+
+# ------------------------------------------------------------------ alerts
+
+
+@alerts_app.command("list")
+def alerts_list(
+    department: Annotated[str | None, typer.Option(help="Only this department.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue ones.")] = False,
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Alerts, oldest first."""
+    cfg = _cfg(config_dir)
+    rows = _with_workflow(
+        cfg, lambda w: w.list_alerts(department=department, state=state, overdue=overdue)
+    )
+    if as_json:
+        _dump([alert_json(a) for a in rows])
+        return
+    tz = ZoneInfo(cfg.settings.timezone)
+    for a in rows:
+        typer.echo(_line(a, tz))
+
+
+@alerts_app.command("show")
+def alerts_show(alert_id: int, config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
+    """One alert with its audit trail and its story's posts."""
+    cfg = _cfg(config_dir)
+    d = _with_workflow(cfg, lambda w: w.show(alert_id))
+    if as_json:
+        _dump(
+            {
+                "alert": alert_json(d.alert),
+                "events": [event_json(e) for e in d.events],
+                "posts": [{"id": p.id, "source_id": p.source_id, "url": p.url} for p in d.posts],
+            }
+        )
+        return
+    tz = ZoneInfo(cfg.settings.timezone)
+    typer.echo(_line(d.alert, tz))
+    for e in d.events:
+        at = e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        extra = f" {e.note}" if e.note else ""
+        extra += f" <{e.link}>" if e.link else ""
+        typer.echo(f"  {at} {e.actor:<10} {e.action:<18} {e.from_state}→{e.to_state}{extra}")
+    for p in d.posts:
+        typer.echo(f"  post {p.id} [{p.source_id}] {p.url}")
+
+
+_VERBS = {
+    "claim": ActionKind.claim,
+    "report": ActionKind.first_report,
+    "verify": ActionKind.verify,
+    "reply": ActionKind.reply,
+    "close": ActionKind.close,
+    "dismiss": ActionKind.dismiss,
+    "reroute": ActionKind.reroute,
+    "designate": ActionKind.designate,
+    "extend": ActionKind.request_extension,
+    "grant": ActionKind.grant_extension,
+    "refuse": ActionKind.refuse_extension,
+}
+
+
+def _make_verb(verb: str, kind: ActionKind) -> None:
+    def command(
+        alert_id: int,
+        login: Annotated[str, typer.Option("--as", help="Your login.")],
+        note: Annotated[str, typer.Option(help="Report text or reason.")] = "",
+        link: Annotated[str | None, typer.Option(help="URL of the public reply.")] = None,
+        to: Annotated[str | None, typer.Option("--to", help="Target department.")] = None,
+        days: Annotated[int | None, typer.Option(help="Extension days.")] = None,
+        config_dir: ConfigDir = None,
+        as_json: AsJson = False,
+    ) -> None:
+        cfg = _cfg(config_dir)
+        row = _with_workflow(
+            cfg,
+            lambda w: w.act(
+                alert_id,
+                kind,
+                login,
+                at=now(),
+                note=note,
+                link=link,
+                target_department=to,
+                days=days,
+            ),
+        )
+        if as_json:
+            _dump(alert_json(row))
+        else:
+            typer.echo(f"alert {row.id}: {kind.value} → {row.state} ({row.department})")
+
+    command.__doc__ = f"{kind.value.replace('_', ' ').capitalize()} an alert."
+    alerts_app.command(verb)(command)
+
+
+for _verb, _kind in _VERBS.items():
+    _make_verb(_verb, _kind)
+
+
+def sweep(config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
+    """Mark overdue steps, designate unclaimed alerts, queue reminders."""
+    cfg = _cfg(config_dir)
+    r = _with_workflow(cfg, lambda w: w.sweep(now()))
+    if as_json:
+        _dump(
+            {
+                "designated": list(r.designated),
+                "newly_overdue": [list(x) for x in r.newly_overdue],
+                "reminders": r.reminders,
+            }
+        )
+    else:
+        typer.echo(
+            f"designated {len(r.designated)}, newly overdue {len(r.newly_overdue)}, "
+            f"reminders queued {r.reminders}"
+        )
+
+
+# ------------------------------------------------------------------- users
+
+
+def _password(stdin: bool) -> str:
+    if stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("add")
+def users_add(
+    login: str,
+    role: Annotated[str, typer.Option(help="officer, lead, leader or admin.")],
+    department: Annotated[str | None, typer.Option(help="Department id.")] = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    config_dir: ConfigDir = None,
+) -> None:
+    """Create a login; the password is stored as an argon2 hash."""
+    cfg = _cfg(config_dir)
+    password = _password(password_stdin)
+    _with_workflow(
+        cfg,
+        lambda w: w.add_user(
+            login, role=role, department=department, name=name, password=password, at=now()
+        ),
+    )
+    typer.echo(f"user {login} added ({role})")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    login: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    config_dir: ConfigDir = None,
+) -> None:
+    """Set a new password."""
+    cfg = _cfg(config_dir)
+    password = _password(password_stdin)
+    _with_workflow(cfg, lambda w: w.set_password(login, password))
+    typer.echo(f"password of {login} changed")
+
+
+@users_app.command("list")
+def users_list(config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
+    """Logins, roles, departments (never hashes)."""
+    cfg = _cfg(config_dir)
+    rows = _with_workflow(cfg, lambda w: w.users())
+    data = [
+        {"login": u.login, "name": u.name, "role": u.role, "department": u.department} for u in rows
+    ]
+    if as_json:
+        _dump(data)
+        return
+    for u in data:
+        typer.echo(f"{u['login']:<16} {u['role']:<8} {u['department'] or '-':<10} {u['name']}")
+
+
+# ----------------------------------------------------------------- reports
+
+
+def _local_day(value: str, tz: ZoneInfo) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=tz)
+    except ValueError as e:
+        raise typer.BadParameter(f"{value!r}: use YYYY-MM-DD") from e
+
+
+@report_app.command("assessment")
+def report_assessment(
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day, included.")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Per department: received, on-time claims and reports, late claims, extensions."""
+    cfg = _cfg(config_dir)
+    tz = ZoneInfo(cfg.settings.timezone)
+    lo, hi = _local_day(start, tz), _local_day(end, tz) + timedelta(days=1)
+    rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=now()))
+    if as_json:
+        _dump(rows)
+    elif as_csv:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=ASSESSMENT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        typer.echo("  ".join(ASSESSMENT_COLUMNS))
+        for r in rows:
+            typer.echo("  ".join(str(r[c]) for c in ASSESSMENT_COLUMNS))
+
+
+@report_app.command("daily")
+def report_daily(
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """The day's public-opinion log (舆情日志)."""
+    cfg = _cfg(config_dir)
+    tz = ZoneInfo(cfg.settings.timezone)
+    when = now()
+    the_day = date.fromisoformat(day) if day else when.astimezone(tz).date()
+    log = _with_workflow(cfg, lambda w: daily(w.store, day=the_day, tz=tz, now=when))
+    if as_json:
+        _dump(log)
+        return
+    typer.echo(f"舆情日志 {log['date']}: {log['new_stories']} new stories")
+    for topic, n in log["stories_by_topic"].items():
+        typer.echo(f"  topic {topic}: {n}")
+    for sev, n in log["stories_by_severity"].items():
+        typer.echo(f"  severity {sev}: {n}")
+    typer.echo(
+        "open alerts: " + ", ".join(f"{k} {v}" for k, v in log["open_alerts_by_state"].items())
+    )
+    for o in log["overdue"]:
+        typer.echo(
+            f"  OVERDUE {o['alert_id']} {o['department']} {','.join(o['steps'])} {o['title']}"
+        )
+
+
+def calendar_warnings(cfg: Config) -> list[str]:
+    from sentinel.workflow.alerts import build_policy
+
+    tz = ZoneInfo(cfg.settings.timezone)
+    return build_policy(cfg.settings).calendar.warnings(now().astimezone(tz).date())
+
+
+def mount(app: typer.Typer) -> None:
+    app.add_typer(alerts_app, name="alerts")
+    app.add_typer(users_app, name="users")
+    app.add_typer(report_app, name="report")
+    app.command("sweep")(sweep)

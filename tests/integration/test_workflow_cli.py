@@ -1,0 +1,143 @@
+"""`sentinel alerts|users|sweep|report` through the real command, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from sentinel.cli import app
+from sentinel.config import load_config
+from sentinel.pipeline import Patrol
+from tests.fixtures.sites import publish, write_config
+from tests.servers import LocalSite
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def env(site: LocalSite, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    publish(site)
+    cfg_dir = write_config(tmp_path / "cfg", site)
+    monkeypatch.setenv("SENTINEL_CONFIG_DIR", str(cfg_dir))
+    monkeypatch.setenv("SENTINEL_DATABASE_URL", db_url)
+    monkeypatch.setenv("SENTINEL_NOW", T0.isoformat())
+
+    async def patrol() -> None:
+        cfg = load_config(cfg_dir)
+        async with await Patrol.open(cfg, database_url=db_url, clock=lambda: T0) as p:
+            await p.run()
+
+    asyncio.run(patrol())
+    return cfg_dir
+
+
+def at(monkeypatch: pytest.MonkeyPatch, hhmm: str, day: int = 23) -> None:
+    monkeypatch.setenv("SENTINEL_NOW", f"2026-11-{day}T{hhmm}:00+08:00")
+
+
+def test_one_alert_walks_the_whole_workflow_with_its_audit_trail(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = invoke(
+        "users", "add", "wang", "--role", "officer", "--department", "zrzy",
+        "--name", "王", "--password-stdin", stdin="a-long-secret\n",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = invoke("users", "list", "--json")
+    assert json.loads(out) == [
+        {"login": "wang", "name": "王", "role": "officer", "department": "zrzy"}
+    ]
+    assert "a-long-secret" not in out and "argon2" not in out
+    code, out, _ = invoke("alerts", "list", "--department", "zrzy", "--json")
+    (alert,) = json.loads(out)
+    aid = str(alert["id"])
+    assert (alert["state"], alert["severity"]) == ("new", "major")
+
+    # an illegal step is refused with the reason, exit code 1, and nothing written
+    code, _, err = invoke("alerts", "verify", aid, "--as", "wang", "--note", "x")
+    assert code == 1
+    assert "cannot verify an alert in state new: only from assessed" in err
+
+    steps = [
+        ("10:20", ["claim"]),
+        ("11:00", ["report", "--note", "研判：属实，建议约谈"]),
+        ("15:00", ["verify", "--note", "核实调查报告"]),
+        ("16:00", ["reply", "--link", "https://www.mingguang.gov.cn/reply/1"]),
+        ("17:00", ["close"]),
+    ]
+    for hhmm, (verb, *rest) in steps:
+        at(monkeypatch, hhmm)
+        code, out, err = invoke("alerts", verb, aid, "--as", "wang", *rest)
+        assert code == 0, err
+    code, out, _ = invoke("alerts", "show", aid, "--json")
+    shown = json.loads(out)
+    assert shown["alert"]["state"] == "closed"
+    assert shown["alert"]["reply_url"] == "https://www.mingguang.gov.cn/reply/1"
+    trail = [(e["actor"], e["action"], e["from_state"], e["to_state"]) for e in shown["events"]]
+    assert trail == [
+        ("sentinel", "open", "new", "new"),
+        ("wang", "claim", "new", "claimed"),
+        ("wang", "first_report", "claimed", "assessed"),
+        ("wang", "verify", "assessed", "verified"),
+        ("wang", "reply", "verified", "responded"),
+        ("wang", "close", "responded", "closed"),
+    ]
+    assert shown["events"][2]["note"] == "研判：属实，建议约谈"
+    assert shown["events"][1]["at"].startswith("2026-11-23T02:20")  # 10:20 local, in UTC
+    assert {p["source_id"] for p in shown["posts"]} == {"forum", "tw"}
+    code, out, _ = invoke("alerts", "show", aid)
+    assert code == 0 and "first_report" in out and "https://www.mingguang.gov.cn/reply/1" in out
+
+    # an unknown login is refused too
+    code, _, err = invoke("alerts", "claim", aid, "--as", "nobody")
+    assert code == 1 and "no user 'nobody'" in err
+
+
+def test_sweep_and_reports_from_the_command_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, "13:00")
+    code, out, err = invoke("sweep", "--json")
+    assert code == 0, err
+    first = json.loads(out)
+    assert len(first["designated"]) == 4
+    code, out, _ = invoke("sweep", "--json")
+    assert json.loads(out) == {"designated": [], "newly_overdue": [], "reminders": 0}
+    code, out, _ = invoke("alerts", "list", "--state", "claimed", "--department", "lead")
+    assert code == 0 and len(out.strip().splitlines()) == 4
+
+    code, out, _ = invoke(
+        "report", "assessment", "--from", "2026-11-23", "--to", "2026-11-23", "--json"
+    )
+    (row,) = json.loads(out)
+    assert (row["department"], row["received"], row["late_claims"]) == ("lead", 4, 4)
+    code, out, _ = invoke(
+        "report", "assessment", "--from", "2026-11-23", "--to", "2026-11-23", "--csv"
+    )
+    lines = out.splitlines()
+    assert lines[0].startswith("department,received,claimed_on_time,late_claims")
+    assert lines[1].startswith("lead,4,0,4,")
+    code, out, _ = invoke("report", "daily", "--date", "2026-11-23", "--json")
+    log = json.loads(out)
+    assert log["new_stories"] == 4 and log["open_alerts_by_state"] == {"claimed": 4}
+    code, out, _ = invoke("report", "daily", "--date", "2026-11-23")
+    assert code == 0 and "舆情日志 2026-11-23: 4 new stories" in out
+
+
+def test_check_warns_about_years_without_calendar_data(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = invoke("check")
+    assert code == 0 and out.startswith("ok:")
+    assert "no official working-day data for 2027" in err
