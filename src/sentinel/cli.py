@@ -21,6 +21,7 @@ from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, ConfigErrors, SentinelError
 from sentinel.logs import setup_logging
 from sentinel.pipeline import Patrol, PatrolReport, SourceReport, try_source
+from sentinel.recheck import recheck_gone
 from sentinel.render import (
     post_json,
     render_patrol_summary,
@@ -231,7 +232,9 @@ def patrol(
 async def _patrol(cfg: Config, sources: list[Any] | None) -> PatrolReport:
     progress = _progress_bar(len(sources if sources is not None else cfg.sources.sources))
     async with await Patrol.open(cfg, database_url=_db_url(cfg)) as p:
-        return await p.run(sources, progress=progress)
+        report = await p.run(sources, progress=progress)
+        await recheck_gone(p)
+        return report
 
 
 def _progress_bar(total: int) -> Callable[[SourceReport], None] | None:
@@ -281,6 +284,7 @@ async def _serve(cfg: Config, interval: timedelta, once: bool) -> None:
         while not stop.is_set():
             report = await p.run()
             log.info(render_patrol_summary(report).replace("\n", "; "))
+            await recheck_gone(p)
             if once:
                 return
             with contextlib.suppress(TimeoutError):

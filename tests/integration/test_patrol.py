@@ -193,3 +193,48 @@ async def test_a_critical_story_is_queued_for_push_once_and_counts_are_followed(
         # The unchanged feed answered 304 and still counts as a good fetch.
         status = {s.source_id: s for s in await patrol.store.sources_status()}
         assert (status["feed"].last_status, status["feed"].consecutive_failures) == (304, 0)
+
+
+async def test_a_deleted_post_is_marked_and_its_evidence_stays(
+    site: LocalSite, tmp_path: Path, db_url: str
+) -> None:
+    from sentinel.recheck import recheck_gone
+
+    publish(site)
+    land, wages = "/bbs/thread-101-1-1.html", "/bbs/thread-102-1-1.html"
+    site.serve(land, "<html><body>女山湖镇强拆农户房屋</body></html>")
+    site.serve(wages, "<html><body>明光一工地拖欠农民工工资</body></html>")
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    async with await Patrol.open(cfg, database_url=db_url) as patrol:
+        await patrol.run()
+        # The fixture never serves the pages of the Big5 repost, the feed item and the board
+        # message: those 404 and count as gone; the two forum threads and the portal article
+        # are there.
+        assert await recheck_gone(patrol) == 3
+        marked = {p.url for p in await patrol.store.posts() if p.deleted_at is not None}
+        assert marked == {
+            site.url("/tw/news/7.html"),
+            site.url("/news/2001.html"),
+            site.url("/board/detail?id=9001"),
+        }
+
+        site.serve(land, "<html><body>404</body></html>", status=404)
+        notice = "<html><body>抱歉，指定的主题不存在或已被删除或正在被审核</body></html>"
+        site.serve(wages, notice.encode("gbk"), content_type="text/html; charset=gbk")
+        assert await recheck_gone(patrol) == 2
+        posts = {p.url: p for p in await patrol.store.posts(source_id="forum")}
+        assert posts[site.url(land)].deleted_at is not None
+        assert posts[site.url(wages)].deleted_at is not None
+        # Nothing was removed: the story still lists the post, and its evidence is served.
+        (land_story,) = [s for s in await patrol.store.stories() if s.topic_id == "land"]
+        assert site.url(land) in {p.url for p in land_story.posts}
+        async with patrol.store.engine.connect() as conn:
+            from sqlalchemy import select
+
+            from sentinel.store.schema import post
+
+            proof = (
+                await conn.execute(select(post.c.evidence_hash).where(post.c.url == site.url(land)))
+            ).scalar_one()
+        assert "强拆".encode("gbk") in await patrol.store.evidence(proof)
+        assert await recheck_gone(patrol) == 0  # already marked: nothing new

@@ -230,6 +230,14 @@ class ClusterSettings(Strict):
     window: Duration = Field(timedelta(days=14), description="how far back reposts are sought")
 
 
+class RecheckSettings(Strict):
+    """Posts in stories are fetched again after each patrol to notice when they are deleted."""
+
+    enabled: bool = Field(True, description="re-read the pages of posts in stories")
+    window: Duration = Field(timedelta(days=7), description="posts first seen this recently")
+    limit: int = Field(200, ge=0, le=10_000, description="at most this many pages per patrol")
+
+
 class SentinelFile(Strict):
     name: str = Field("Sentinel", description="shown in digests and the web desk")
     timezone: str = Field("Asia/Shanghai", description="local time of the office")
@@ -239,6 +247,9 @@ class SentinelFile(Strict):
     http: HttpSettings = Field(default_factory=HttpSettings)
     match: MatchSettings = Field(default_factory=MatchSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    recheck: RecheckSettings = Field(
+        default_factory=RecheckSettings, description="noticing deleted posts"
+    )
     workflow: WorkflowSettings = Field(
         default_factory=WorkflowSettings,
         description="working-day calendar overrides, duty cadence, deadline policy",

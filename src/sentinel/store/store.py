@@ -302,6 +302,22 @@ class Store:
                 marked += (await conn.execute(q)).rowcount
         return marked
 
+    async def posts_to_recheck(self, since: datetime, limit: int) -> list[tuple[str, str]]:
+        """(source id, url) of posts in stories, first seen since `since`, not yet gone."""
+        q = (
+            select(post.c.source_id, post.c.url)
+            .where(
+                post.c.story_id.is_not(None),
+                post.c.deleted_at.is_(None),
+                post.c.first_seen_at >= since,
+            )
+            .order_by(post.c.id.desc())
+            .limit(limit)
+        )
+        with translate_errors("reading posts"):
+            async with self.engine.connect() as conn:
+                return [(sid, url) for sid, url in await conn.execute(q)]
+
     # ----------------------------------------------------------------- stories
 
     async def story_signatures(self, since: datetime) -> list[tuple[int, bytes]]:
