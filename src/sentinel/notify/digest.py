@@ -1,0 +1,188 @@
+"""Digests and critical pushes: plain records in, rendered text out (Jinja2).
+
+Crawled text (titles, matched words, source names) is untrusted. The HTML is autoescaped, links
+are kept only for http(s) URLs, and in IM markdown the characters that make links, images or
+mentions are replaced by their full-width forms, so a post carrying `<script>`, an `onerror`
+attribute or a `javascript:` link renders as inert text everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+SEVERITY_LABELS = {"general": "一般", "major": "重大", "critical": "紧急"}
+DEADLINE_LABELS = {
+    "claim": "认领",
+    "first_report": "首报（研判及处置意见）",
+    "verification": "核实调查报告",
+    "extension_request": "申请延期",
+    "reply": "公开答复",
+    "public_response": "首次公开回应",
+    "board_reply": "留言答复",
+    "board_max": "留言答复（最迟）",
+}
+
+# markdown (DingTalk, WeCom) and Feishu's <at> tags: make, with these, links, images, emphasis,
+# headings, code, mentions and auto-links; their full-width forms read the same to a Chinese reader
+_MD_DEFANG = str.maketrans({
+    "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "_": "＿",
+    "#": "＃", "`": "｀", "!": "！", "|": "｜", "~": "～", "\\": "＼", "\r": " ", "\n": " ",
+    ":": "：",  # no bare `http://…` for a client to auto-link
+})  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DigestAlert:
+    id: int
+    title: str
+    sources: tuple[str, ...]
+    severity: str
+    department: str
+    detected_at: datetime
+    deadlines: Mapping[str, datetime] = field(default_factory=dict)
+    words: tuple[str, ...] = ()
+    url: str = ""  # the web desk page where the alert is claimed
+    post_url: str = ""  # the crawled post itself (untrusted)
+    state: str = ""  # new, claimed, …; shown when not new
+
+    def overdue(self, now: datetime) -> list[str]:
+        return [name for name, due in self.deadlines.items() if due <= now]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Digest:
+    department: str  # display name
+    recipients: tuple[str, ...]
+    alerts: tuple[DigestAlert, ...]
+    generated_at: datetime
+    office: str = "舆情值班室"
+
+
+def safe_url(value: object) -> str:
+    """`value` if it is an absolute http(s) URL without spaces or quotes, else ''."""
+    text = str(value or "").strip()
+    if not text or any(c in text for c in " \t\r\n\"'<>`\\"):
+        return ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    return text if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def md(value: object) -> str:
+    """Untrusted text for IM markdown: one line, no markup."""
+    return str(value).translate(_MD_DEFANG)
+
+
+def local_time(value: datetime) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def one_line(value: object) -> str:
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+_env: jinja2.Environment | None = None
+
+
+def environment() -> jinja2.Environment:
+    """The template environment, built on first use (nothing is created at import time)."""
+    global _env
+    if _env is None:
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("sentinel.notify", "templates"),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html",)),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        env.filters.update(safe_url=safe_url, md=md, local=local_time, one_line=one_line)
+        env.globals.update(severity_label=SEVERITY_LABELS, deadline_label=DEADLINE_LABELS)
+        _env = env
+    return _env
+
+
+def _items(alerts: tuple[DigestAlert, ...], now: datetime) -> list[dict[str, Any]]:
+    order = {"critical": 0, "major": 1, "general": 2}
+    out = []
+    for a in sorted(alerts, key=lambda a: (order.get(a.severity, 3), a.detected_at)):
+        deadlines = [
+            {"name": name, "at": due, "overdue": due <= now}
+            for name, due in sorted(a.deadlines.items(), key=lambda kv: kv[1])
+        ]
+        out.append(
+            {"a": a, "deadlines": deadlines, "overdue": any(d["overdue"] for d in deadlines)}
+        )
+    return out
+
+
+def _context(d: Digest) -> dict[str, Any]:
+    items = _items(d.alerts, d.generated_at)
+    return {
+        "d": d,
+        "items": items,
+        "overdue": sum(1 for i in items if i["overdue"]),
+        "critical": sum(1 for a in d.alerts if a.severity == "critical"),
+    }
+
+
+def _render(name: str, ctx: Mapping[str, Any]) -> str:
+    return environment().get_template(name).render(ctx)
+
+
+def digest_subject(d: Digest) -> str:
+    ctx = _context(d)
+    parts = [f"{len(d.alerts)} 条"]
+    if ctx["overdue"]:
+        parts.append(f"{ctx['overdue']} 条超期")
+    if ctx["critical"]:
+        parts.append(f"{ctx['critical']} 条紧急")
+    return one_line(
+        f"【{d.office}】{d.department}舆情摘要 {local_time(d.generated_at)}：{'，'.join(parts)}"
+    )
+
+
+def render_digest(d: Digest) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of one department's digest."""
+    ctx = _context(d)
+    return digest_subject(d), _render("digest.txt", ctx), _render("digest.html", ctx)
+
+
+def render_digest_markdown(d: Digest) -> str:
+    """The digest as markdown for IM bots (DingTalk, WeCom)."""
+    return _render("digest.md.j2", _context(d))
+
+
+def _push_context(alert: DigestAlert, office: str, now: datetime) -> dict[str, Any]:
+    return {"office": office, "item": _items((alert,), now)[0], "now": now}
+
+
+def push_subject(alert: DigestAlert, office: str = "舆情值班室") -> str:
+    label = SEVERITY_LABELS.get(alert.severity, alert.severity)
+    return one_line(f"【{office}】{label}舆情，请立即认领：{alert.title}")[:200]
+
+
+def render_push(
+    alert: DigestAlert, *, office: str = "舆情值班室", now: datetime | None = None
+) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of an immediate push for one (critical) alert."""
+    ctx = _push_context(alert, office, now or datetime.now(SHANGHAI))
+    return push_subject(alert, office), _render("push.txt", ctx), _render("push.html", ctx)
+
+
+def render_push_markdown(
+    alert: DigestAlert, *, office: str = "舆情值班室", now: datetime | None = None
+) -> str:
+    return _render("push.md.j2", _push_context(alert, office, now or datetime.now(SHANGHAI)))
