@@ -2,7 +2,8 @@
 
 Absolute forms ("2026-11-20 09:12", "2026年11月20日", "2026/11/20 9:12:03", RFC 822, ISO 8601),
 forms without a year ("11-20 09:12": this year, or last year if that would be in the future) and
-relative ones ("刚刚", "5 分钟前", "昨天 12:30", "3 天前") read against the fetch time.
+relative ones ("刚刚", "5 分钟前", "昨天 12:30", "3 天前") read against the fetch time, and a bare
+year and month ("2019-12", Tieba's form for old threads) as the month's first day.
 Times without a zone are Asia/Shanghai. Anything unreadable is None: a missing date never costs
 a post.
 """
@@ -26,6 +27,8 @@ _NO_YEAR = re.compile(
     r"(?:\s+|\s*)(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?"
 )
 _NO_YEAR_DATE = re.compile(r"^[\[(（【]?\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?\s*[\])）】]?$")
+# "2019-12": Tieba lists older threads by month only; read as the month's first day.
+_YEAR_MONTH = re.compile(r"^[\[(（【]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*[\])）】]?$")
 _DAY_WORD = re.compile(r"(今天|昨天|前天|今日|昨日)\s*(?:(\d{1,2})\s*[:：]\s*(\d{2}))?")
 _AGO = re.compile(r"(\d+|半|一|两|几)\s*(秒|分钟|分|小时|个小时|天|日|周|星期|个月|月|年)\s*前")
 _CLOCK = re.compile(r"^(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?$")
@@ -85,6 +88,7 @@ def _parse(value: object, now: datetime, fmt: str | None) -> datetime | None:
         or _full(text)
         or _relative(text, local_now)
         or _no_year(text, local_now)
+        or _year_month(text)
     )
 
 
@@ -124,6 +128,13 @@ def _full(text: str) -> datetime | None:
         return None
     y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in m.groups())
     return datetime(y, mo, d, hh, mm, ss, tzinfo=SHANGHAI)
+
+
+def _year_month(text: str) -> datetime | None:
+    m = _YEAR_MONTH.match(text)
+    if m is None:
+        return None
+    return datetime(int(m.group(1)), int(m.group(2)), 1, tzinfo=SHANGHAI)
 
 
 def _relative(text: str, now: datetime) -> datetime | None:

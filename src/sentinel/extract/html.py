@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -17,14 +18,24 @@ from sentinel.extract.dates import parse_date
 from sentinel.extract.numbers import parse_count
 from sentinel.extract.post import Post
 from sentinel.extract.select import first, href, read, spec
+from sentinel.extract.status import read_status
 from sentinel.extract.text import block_text, collapse, inline_text
 from sentinel.extract.urls import web_url
 from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import Page
+from sentinel.sources import Rules, rules_for
 
 TRUNCATED = ("...", "…", "..", "．．．")
 # Attributes that hold a full date when the text shows "3 天前" (Discuz! puts it in title).
 DATE_ATTRS = ("title", "datetime")
+# Labels sites put before a display name ("主题作者: 某某", "作者：某某"); the name is what is kept.
+_AUTHOR_LABEL = re.compile(r"^(?:主题作者|作者|楼主|发帖人|发布人|留言人|提问人)\s*[:：]\s*")
+# What may surround a date in a cell that holds only a date: digits, separators, brackets,
+# a "发布时间：" label, relative words. Anything else means the cell is a title or a sentence.
+_DATE_CELL = re.compile(
+    r"[\s\d\-/.:：年月日时分秒()（）\[\]【】]|发布|时间|日期|更新|留言|今天|昨天|前天|刚刚|天前|小时前|分钟前"
+)
+_DATE_CELL_LEN = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,41 @@ def read_date(
     return parse_date(inline_text(el), now, fmt=fmt)
 
 
+def scan_date(
+    node: LexborNode, selector: str | None, now: datetime, fmt: str | None
+) -> datetime | None:
+    """The first match whose text is a date and nothing else (the `scan_date` rule)."""
+    if not selector:
+        return None
+    s = spec(selector)
+    for el in node.css(s.css) if s.css else [node]:
+        text = collapse(el.attributes.get(s.attr) or "") if s.attr else inline_text(el)
+        if not text or len(text) > _DATE_CELL_LEN or _DATE_CELL.sub("", text):
+            continue
+        found = parse_date(text, now, fmt=fmt)
+        if found is not None:
+            return found
+    return None
+
+
+def _longest_title(item: LexborNode, selector: str) -> tuple[str, LexborNode | None]:
+    """The match with the longest title (the `longest_title` rule): column links are short."""
+    s = spec(selector)
+    best: tuple[str, LexborNode | None] = ("", None)
+    for el in item.css(s.css) if s.css else [item]:
+        text = collapse(el.attributes.get(s.attr) or "") if s.attr else _full_title(el)
+        if len(text) > len(best[0]):
+            best = (text, el)
+    return best
+
+
+def _author(item: LexborNode, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    name = _AUTHOR_LABEL.sub("", read(item, selector) or "")
+    return name or None
+
+
 def _title(item: LexborNode, selector: str | None) -> tuple[str, LexborNode | None]:
     """The title, and the element it came from (whose link is the post's by default)."""
     if selector is None:
@@ -136,11 +182,15 @@ def extract_html(src: Source, page: Page) -> list[Post]:
 def _extract_html(src: Source, page: Page, parsed: Parsed) -> list[Post]:
     sel = src.selectors
     assert sel.item is not None
+    rules = rules_for(src)
     now = page.fetched_at
     posts: list[Post] = []
     seen: set[str] = set()
     for item in parsed.root.css(sel.item):
-        title, title_el = _title(item, sel.title)
+        if rules.longest_title and sel.title:
+            title, title_el = _longest_title(item, sel.title)
+        else:
+            title, title_el = _title(item, sel.title)
         if not title:
             continue
         if sel.link is not None:
@@ -152,6 +202,9 @@ def _extract_html(src: Source, page: Page, parsed: Parsed) -> list[Post]:
         url = web_url(link, parsed.base)
         if url is None or url in seen:
             continue
+        published = _date(item, sel.date, now, src.date_format, rules)
+        if published is None and rules.require_date:
+            continue
         seen.add(url)
         posts.append(
             Post(
@@ -159,13 +212,22 @@ def _extract_html(src: Source, page: Page, parsed: Parsed) -> list[Post]:
                 url=url,
                 title=title,
                 body=_body(item, sel.body),
-                published_at=read_date(item, sel.date, now, src.date_format),
+                published_at=published,
                 replies=parse_count(read(item, sel.replies)) if sel.replies else None,
                 views=parse_count(read(item, sel.views)) if sel.views else None,
-                author=(read(item, sel.author) or None) if sel.author else None,
+                author=_author(item, sel.author),
+                status=read_status(item, rules.status) if rules.status else None,
             )
         )
     return posts
+
+
+def _date(
+    item: LexborNode, selector: str | None, now: datetime, fmt: str | None, rules: Rules
+) -> datetime | None:
+    if rules.scan_date:
+        return scan_date(item, selector, now, fmt)
+    return read_date(item, selector, now, fmt)
 
 
 def _body(node: LexborNode, selector: str | None) -> str:

@@ -16,6 +16,7 @@ class Post:
     replies: int | None = None
     views: int | None = None
     author: str | None = None  # display name as shown; never profiled
+    status: str | None = None  # a board message's handling: 已回复, 未回复 or 办理中
 
     def __post_init__(self) -> None:
         if self.published_at is not None and self.published_at.tzinfo is None:

@@ -6,17 +6,17 @@ from sentinel.config.loader import SOURCES, Config
 from sentinel.config.models import SourceKind
 from sentinel.errors import ConfigError
 from sentinel.sources.preset import apply
-from sentinel.sources.presets import PRESETS
+from sentinel.sources.presets import ALL_PRESETS
 
 
 def check(cfg: Config) -> list[ConfigError]:
     """Every problem with presets and selectors in sources.yaml; an empty list when fine."""
     errors: list[ConfigError] = []
-    known = ", ".join(sorted(PRESETS))
+    known = ", ".join(sorted(ALL_PRESETS))
     for i, src in enumerate(cfg.sources.sources):
         resolved = src
         if src.preset is not None:
-            preset = PRESETS.get(src.preset)
+            preset = ALL_PRESETS.get(src.preset)
             if preset is None:
                 msg = f"source {src.id!r}: unknown preset {src.preset!r} (known presets: {known})"
                 errors.append(cfg.error(SOURCES, ("sources", i, "preset"), msg))

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sentinel.config.models import DetailSelectors, Selectors, Source, SourceKind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rules:
+    """How a preset reads what selectors alone cannot say. Extraction consults them by name.
+
+    Each rule applies to whatever selector is in effect for its field, the preset's or the
+    source's own, so an operator overriding `date` keeps the preset's way of reading it.
+    """
+
+    # Rows without a date are navigation or column headers on portal lists, not posts.
+    require_date: bool = False
+    # The title is the match with the longest text: rows lead with "[社会]"-style column links.
+    longest_title: bool = False
+    # The date is the first match whose short text reads as a date: templates move the date
+    # cell before or after the title, so a positional selector would break on half of them.
+    scan_date: bool = False
+    # Where a message board prints a message's handling status (read by extract.status).
+    status: str | None = None
+
+
+NO_RULES = Rules()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Preset:
     name: str
     kind: SourceKind
-    selectors: Selectors
-    detail: DetailSelectors | None
     description: str
+    selectors: Selectors = field(default_factory=Selectors)
+    detail: DetailSelectors | None = None
+    rules: Rules = NO_RULES
 
 
 def merge_selectors(base: Selectors, own: Selectors) -> Selectors:
@@ -25,10 +48,12 @@ def merge_selectors(base: Selectors, own: Selectors) -> Selectors:
 def merge_detail(
     base: DetailSelectors | None, own: DetailSelectors | None
 ) -> DetailSelectors | None:
-    if base is None or own is None:
-        return own if own is not None else base
-    update = {k: v for k, v in own.model_dump().items() if v is not None}
-    return base.model_copy(update=update)
+    """The source's own `detail` whole, else the preset's.
+
+    Not field by field: `detail.body` is required, so a source writing `detail:` describes a
+    post page of its own, and the preset's title/date selectors belong to another template.
+    """
+    return own if own is not None else base
 
 
 def apply(preset: Preset, source: Source) -> Source:

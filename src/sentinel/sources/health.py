@@ -1,0 +1,167 @@
+"""Source health from its fetches: ok, broken layout, unreachable, blocked. Pure: no I/O, no clock.
+
+A source that silently stops yielding posts is the failure operators miss, so each patrol's
+observation of a source is folded into its `Health`; a change of state yields one `Event`
+(raised when a problem starts, cleared when the source recovers), never one per patrol.
+
+    broken_layout  the fetch succeeded but items found before are gone, or lost titles/dates
+    unreachable    N consecutive failed fetches (timeouts, DNS, 5xx, 404 …); N defaults to 3
+    blocked        403 / 429, or a 200 page that is a captcha / anti-bot wall (looks_blocked)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class State(StrEnum):
+    ok = "ok"
+    broken_layout = "broken_layout"
+    unreachable = "unreachable"
+    blocked = "blocked"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Observation:
+    """One fetch of a source's list page, as the patrol saw it."""
+
+    status: int | None  # HTTP status; None when no response came back
+    error_kind: str | None = None  # "timeout", "dns", "connect", "tls", "http", … None: fine
+    items: int = 0  # posts extracted
+    titles_found: int = 0  # of those, with a title
+    dates_found: int = 0  # of those, with a published time
+    blocked_page: bool = False  # the body looked like a captcha wall (see looks_blocked)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Policy:
+    failures: int = 3  # consecutive failed fetches that make a source unreachable
+
+    def __post_init__(self) -> None:
+        if self.failures < 1:
+            raise ValueError("Policy.failures must be at least 1")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Health:
+    """A source's state and what it remembers of its healthy self."""
+
+    state: State = State.ok
+    failures: int = 0  # consecutive failed fetches
+    had_items: bool = False  # a healthy fetch has found items
+    had_titles: bool = False
+    had_dates: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Event:
+    kind: str  # "raised" or "cleared"
+    state: State  # the problem raised or cleared
+    reason: str
+
+
+RAISED = "raised"
+CLEARED = "cleared"
+BLOCKING_STATUSES = frozenset({403, 429})
+
+
+def step(
+    health: Health, obs: Observation, policy: Policy | None = None
+) -> tuple[Health, Event | None]:
+    """The source's health after one more fetch, and the event to tell operators, if any."""
+    policy = policy or Policy()
+    new = _observe(health, obs, policy)
+    return new, _event(health, new)
+
+
+def classify(history: Iterable[Observation], policy: Policy | None = None) -> Health:
+    """The health a source's fetches (oldest first) add up to."""
+    health = Health()
+    for obs in history:
+        health, _ = step(health, obs, policy)
+    return health
+
+
+def _observe(h: Health, obs: Observation, policy: Policy) -> Health:
+    if obs.status in BLOCKING_STATUSES:
+        return replace(h, state=State.blocked, failures=0, reason=f"HTTP {obs.status}")
+    if obs.error_kind is not None or obs.status is None or not 200 <= obs.status < 300:
+        failures = h.failures + 1
+        what = obs.error_kind or (f"HTTP {obs.status}" if obs.status else "no response")
+        if failures >= policy.failures:
+            reason = f"{failures} failed fetches in a row (last: {what})"
+            return replace(h, state=State.unreachable, failures=failures, reason=reason)
+        # One timeout is weather, not news: the state stands until the policy's count.
+        return replace(h, failures=failures)
+    if obs.blocked_page:
+        return replace(h, state=State.blocked, failures=0, reason="captcha / anti-bot page")
+    h = replace(h, failures=0)
+    if obs.items == 0:
+        if h.had_items:
+            return replace(h, state=State.broken_layout, reason="no items where there were")
+        return replace(h, state=State.ok, reason="")
+    if h.had_titles and obs.titles_found == 0:
+        return replace(h, state=State.broken_layout, reason="items have lost their titles")
+    if h.had_dates and obs.dates_found == 0:
+        return replace(h, state=State.broken_layout, reason="items have lost their dates")
+    return Health(
+        state=State.ok,
+        had_items=True,
+        had_titles=h.had_titles or obs.titles_found > 0,
+        had_dates=h.had_dates or obs.dates_found > 0,
+    )
+
+
+def _event(old: Health, new: Health) -> Event | None:
+    if old.state is new.state:
+        return None
+    if new.state is State.ok:
+        return Event(kind=CLEARED, state=old.state, reason=f"{old.state.value} cleared")
+    return Event(kind=RAISED, state=new.state, reason=new.reason)
+
+
+# Anti-bot walls name themselves in these; they rarely occur on a page with real content.
+_STRONG = (
+    "访问过于频繁",
+    "访问太频繁",
+    "请求过于频繁",
+    "操作过于频繁",
+    "访问频率过高",
+    "人机验证",
+    "滑动验证",
+    "拖动滑块",
+    "向右滑动",
+    "滑块验证",
+    "安全验证",
+    "geetest_",
+    "tcaptcha",
+    "nc_iconfont",  # aliyun no-captcha slider
+    "yidun_slider",
+    "wappass.baidu.com/static/captcha",
+    "challenge-platform",
+    "cf-chl-",
+)
+# A login box beside the content also says 验证码: these count only on a page with little text.
+_WEAK = ("验证码", "请输入验证码", "captcha", "验证后继续访问", "请完成验证")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TITLE_WORDS = ("验证", "captcha", "安全检查", "访问受限", "频繁", "access denied")
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.I | re.S)
+_SHORT_PAGE = 1500  # characters of visible text
+_WALL_TEXT = 5000
+
+
+def looks_blocked(text: str) -> bool:
+    """Whether a 200 page is a captcha / anti-bot wall rather than the page asked for."""
+    lowered = text.lower()
+    title = _TITLE.search(text)
+    if title is not None and any(w in title.group(1).lower() for w in _TITLE_WORDS):
+        return True
+    visible = " ".join(_TAGS.sub(" ", text).split())
+    if any(marker in lowered for marker in _STRONG):
+        # A forum post may quote "访问过于频繁"; a wall has little else to say.
+        return len(visible) < _WALL_TEXT
+    return len(visible) < _SHORT_PAGE and any(marker in lowered for marker in _WEAK)
