@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
 import os
 import signal
 import sys
@@ -47,10 +45,12 @@ stories_app = typer.Typer(
 posts_app = typer.Typer(help="Posts found by patrols.", no_args_is_help=True)
 sources_app = typer.Typer(help="Sources and their health.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Notifications queued for delivery.", no_args_is_help=True)
 app.add_typer(stories_app, name="stories")
 app.add_typer(posts_app, name="posts")
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
+app.add_typer(outbox_app, name="outbox")
 cli_workflow.mount(app)
 
 ConfigDir = Annotated[
@@ -259,37 +259,134 @@ def _progress_bar(total: int) -> Callable[[SourceReport], None] | None:
 @app.command()
 def run(
     config_dir: ConfigDir = None,
-    every: Annotated[
-        str, typer.Option("--every", help="Time between patrols (e.g. 10m, 1h).")
-    ] = "1h",
-    once: Annotated[bool, typer.Option("--once", help="One patrol, then exit.")] = False,
+    tick: Annotated[
+        str, typer.Option("--tick", help="Time between ticks; each patrols what is due.")
+    ] = "60s",
+    grace: Annotated[
+        float, typer.Option("--grace", help="Seconds a running tick may finish at shutdown.")
+    ] = 30.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="One duty cycle (patrol, sweep, digests, send), exit.")
+    ] = False,
 ) -> None:
-    """Run the service: patrol every source on a fixed interval until stopped (Ctrl-C)."""
+    """Run the service: patrol on the duty cadence, send digests and pushes, until stopped.
+
+    SIGTERM or Ctrl-C stops it cleanly: no new tick starts, a running one may finish.
+    """
     from sentinel.config.models import parse_duration
 
     cfg = _config_checked(config_dir)
-    interval = parse_duration(every)
+    interval = parse_duration(tick)
     assert isinstance(interval, timedelta)
-    _run(_serve(cfg, interval, once))
+    try:
+        _run(_serve(cfg, interval, grace=grace, once=once))
+    except SentinelError as e:
+        typer.echo(f"sentinel: {e}", err=True)
+        raise typer.Exit(1) from e
 
 
-async def _serve(cfg: Config, interval: timedelta, once: bool) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    log = logging.getLogger("sentinel")
-    async with await Patrol.open(cfg, database_url=_db_url(cfg)) as p:
-        log.info("sentinel running: %d sources, every %s", len(cfg.sources.sources), interval)
-        while not stop.is_set():
-            report = await p.run()
-            log.info(render_patrol_summary(report).replace("\n", "; "))
-            await recheck_gone(p)
-            if once:
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval.total_seconds())
-    log.info("sentinel stopped")
+async def _serve(cfg: Config, tick: timedelta, *, grace: float, once: bool) -> None:
+    from sentinel.daemon import Daemon
+
+    async with Daemon(cfg, tick=tick) as daemon:
+        if once:
+            report = await daemon.tick(force_duty=True)
+            typer.echo(
+                f"patrolled {len(report.patrolled)} sources, {report.posts_new} new posts, "
+                f"{report.digests} digests queued; sent {report.dispatch.sent}, "
+                f"failed {report.dispatch.failed}"
+            )
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await daemon.serve(stop, grace=grace)
+
+
+@outbox_app.command("list")
+def outbox_list(
+    pending: Annotated[bool, typer.Option("--pending", help="Only what is not sent yet.")] = False,
+    config_dir: ConfigDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Notifications queued for delivery: pushes, reminders and digests, with their attempts."""
+    from sentinel.store import Deliveries
+
+    cfg = _load(config_dir)
+
+    async def go() -> Any:
+        store = await Store.open(_db_url(cfg))
+        try:
+            await store.upgrade()
+            rows = await store.outbox(pending=pending)
+            return rows, await Deliveries(store).digests(pending=pending)
+        finally:
+            await store.close()
+
+    rows, digests = _run(go())
+    items = [_outbox_json(r) for r in rows] + [_digest_json(d) for d in digests]
+    if as_json:
+        _print_json(items)
+        return
+    for i in items:
+        state = "sent " + i["sent_at"] if i["sent_at"] else f"pending ({i['attempts']} tries)"
+        err = f"  {i['last_error']}" if i["last_error"] else ""
+        typer.echo(
+            f"{i['table']:<6} {i['id']:>5}  {i['kind']:<8} {i['recipient']:<12} {state}{err}"
+        )
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _outbox_json(r: Any) -> dict[str, Any]:
+    return {
+        "table": "outbox",
+        "id": r.id,
+        "kind": r.kind,
+        "story_id": r.story_id,
+        "recipient": r.recipient,
+        "step": r.step,
+        "attempts": r.attempts,
+        "created_at": _when(r.created_at),
+        "next_attempt_at": _when(r.next_attempt_at),
+        "sent_at": _when(r.sent_at),
+        "last_error": r.last_error,
+    }
+
+
+def _digest_json(d: Any) -> dict[str, Any]:
+    return {
+        "table": "digest",
+        "id": d.id,
+        "kind": "digest",
+        "recipient": d.department,
+        "duty_at": _when(d.duty_at),
+        "alert_ids": list(d.alert_ids),
+        "attempts": d.attempts,
+        "created_at": _when(d.created_at),
+        "next_attempt_at": _when(d.next_attempt_at),
+        "sent_at": _when(d.sent_at),
+        "last_error": d.last_error,
+    }
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to put config, database and mail.")
+    ] = None,
+    tick: Annotated[str, typer.Option("--tick", help="Time between ticks.")] = "10s",
+) -> None:
+    """A working demo offline: a local site publishing posts, a mail sink, and the daemon."""
+    from sentinel.config.models import parse_duration
+    from sentinel.demo import run_demo
+
+    interval = parse_duration(tick)
+    assert isinstance(interval, timedelta)
+    _run(run_demo(directory, tick=interval, echo=typer.echo))
 
 
 @stories_app.command("list")

@@ -23,6 +23,7 @@ from sentinel.config.base import ID_RE as ID_RE
 from sentinel.config.base import Duration as Duration
 from sentinel.config.base import Strict as Strict
 from sentinel.config.base import parse_duration as parse_duration
+from sentinel.config.notify import NotifySettings
 from sentinel.config.workflow import WorkflowSettings
 
 
@@ -258,6 +259,9 @@ class SentinelFile(Strict):
         default_factory=EscalationSettings, description="severity raised by spread and reaction"
     )
     leaders: list[str] = Field(default_factory=list, description="logins of leaders (read all)")
+    notify: NotifySettings = Field(
+        default_factory=NotifySettings, description="digests and pushes: SMTP, IM bots, per dept"
+    )
 
     @property
     def lead_department(self) -> Department | None:

@@ -11,6 +11,8 @@
         day_end: 24             # nobody on duty from here until day_start
         workday_interval: 1h
         offhours_interval: 2h
+        heightened:             # 重点时段: more duty patrols on these days
+          - {name: 国庆, start: 2026-10-01, end: 2026-10-08, interval: 30m}
       deadlines:
         major: {reply_workdays: 5, public_response: 48h}
         board: {reply_days: 3, max_days: 5}
@@ -27,6 +29,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from sentinel.config.base import Duration, Strict
+from sentinel.config.cadence import HeightenedPeriod
 
 
 class CalendarYear(Strict):
@@ -56,6 +59,9 @@ class CadenceSettings(Strict):
     )
     offhours_interval: Duration = Field(
         timedelta(hours=2), description="between patrols in evenings and on non-working days"
+    )
+    heightened: list[HeightenedPeriod] = Field(
+        default_factory=list, description="重点时段: days with extra duty patrols (cadence.py)"
     )
 
     @model_validator(mode="after")

@@ -102,6 +102,8 @@ class OutboxItem:
     attempts: int
     sent_at: datetime | None
     step: str = ""
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -162,3 +164,18 @@ class UserRow:
     department: str | None
     password_hash: str
     created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DigestItem:
+    """One department's digest after one duty patrol, as queued in the store."""
+
+    id: int
+    department: str
+    duty_at: datetime
+    alert_ids: tuple[int, ...]
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None

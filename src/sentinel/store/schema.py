@@ -195,7 +195,35 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     # which deadline a reminder is about ("" for pushes): one reminder per alert and step
     Column("step", Text, nullable=False, server_default=""),
+    # delivery: retried with backoff until sent; the last failure is shown by `outbox list`
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
     UniqueConstraint("story_id", "recipient", "kind", "step"),
+)
+
+# One digest per department and duty patrol, whatever restarts happen around that patrol.
+digest = Table(
+    "digest",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", Text, nullable=False),
+    Column("duty_at", UTCDateTime, nullable=False),  # the duty patrol time it follows
+    Column("alert_ids", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("department", "duty_at"),
+)
+
+# When each source was last patrolled and when the last duty patrol ran ("duty"), so that a
+# restart does not patrol every source at once nor send a second digest for the same patrol.
+schedule_state = Table(
+    "schedule_state",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 # One alert per story, enforced here so that racing patrols can never open two.
@@ -279,5 +307,7 @@ TABLES = {
         alert,
         alert_event,
         user,
+        digest,
+        schedule_state,
     )
 }

@@ -65,6 +65,11 @@ class Tx:
         self._conn = connection
         self._dialect = connection.dialect.name
 
+    @property
+    def connection(self) -> AsyncConnection:
+        """For the store's other write modules (delivery.py), inside this transaction."""
+        return self._conn
+
     async def insert_posts(self, posts: Sequence[Post], *, seen_at: datetime) -> dict[str, int]:
         """Store posts not stored yet; url → id for those actually inserted (a repeat adds none)."""
         rows: dict[tuple[str, str], dict[str, Any]] = {}

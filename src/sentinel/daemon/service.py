@@ -1,0 +1,187 @@
+"""The daemon: one process, one tick, everything else asked of pure functions and services.
+
+Each tick:
+1. reload the configuration if its files changed (reload.py);
+2. patrol the sources `due_sources` names, recording when each started (schedule_state), so a
+   restart does not patrol everything at once;
+3. after a duty patrol: recheck deleted posts, sweep deadlines, queue one digest per department;
+4. dispatch what the outbox and the digest table hold (dispatch.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sentinel.config import Config
+from sentinel.daemon.digests import queue_digests
+from sentinel.daemon.dispatch import Dispatcher, DispatchReport
+from sentinel.daemon.reload import ConfigWatcher, load_checked
+from sentinel.pipeline import Patrol
+from sentinel.recheck import recheck_gone
+from sentinel.schedule import Ticker, due_sources, is_duty_patrol, last_duty_patrol, with_heightened
+from sentinel.store import Deliveries, database_url
+from sentinel.workflow.service import Workflow
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+DUTY = "duty"
+_SOURCE = "source:"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TickReport:
+    at: datetime
+    patrolled: tuple[str, ...] = ()
+    posts_new: int = 0
+    duty: bool = False
+    digests: int = 0
+    dispatch: DispatchReport = field(default_factory=DispatchReport)
+
+
+class Daemon:
+    """Open it, then `tick()` (tests, `run --once`) or `serve(stop)` until stop is set."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        database_url: str | None = None,
+        clock: Clock = utcnow,
+        env: Mapping[str, str] | None = None,
+        tick: timedelta = timedelta(seconds=60),
+        load: Callable[[Path], Config] = load_checked,
+    ) -> None:
+        self.cfg = cfg
+        self.clock = clock
+        self.env = os.environ if env is None else env
+        self.tick_interval = tick
+        self.watcher = ConfigWatcher(cfg.dir, load=load)
+        self._database_url = database_url
+        self._patrol: Patrol | None = None
+        self.last_tick: TickReport | None = None
+        self.ticker: Ticker | None = None
+
+    @property
+    def patrol(self) -> Patrol:
+        if self._patrol is None:
+            raise RuntimeError("the daemon is not open")
+        return self._patrol
+
+    def db_url(self) -> str:
+        return self._database_url or database_url(self.cfg.settings)
+
+    async def open(self) -> Daemon:
+        """Upgrade the database and open the patrol services."""
+        self._patrol = await Patrol.open(self.cfg, database_url=self.db_url(), clock=self.clock)
+        return self
+
+    async def close(self) -> None:
+        if self._patrol is not None:
+            patrol, self._patrol = self._patrol, None
+            await patrol.close()
+
+    async def __aenter__(self) -> Daemon:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def health(self) -> dict[str, Any]:
+        """For the health endpoint: what the operator must know about the running daemon."""
+        t = self.ticker
+        return {
+            "config_dir": str(self.cfg.dir),
+            "last_config_error": self.watcher.last_error,
+            "last_tick_at": self.last_tick.at.isoformat() if self.last_tick else None,
+            "ticks": t.ticks if t else 0,
+            "tick_failures": t.failures if t else 0,
+        }
+
+    async def _reload(self) -> None:
+        cfg = self.watcher.poll()
+        if cfg is None:
+            return
+        # the matcher, fetch policy and deadline policy are built from the configuration
+        old = self._patrol
+        self._patrol = await Patrol.open(
+            cfg, database_url=self._database_url or database_url(cfg.settings), clock=self.clock
+        )
+        self.cfg = cfg
+        if old is not None:
+            await old.close()
+
+    async def tick(self, *, force_duty: bool = False) -> TickReport:
+        """One tick (see the module docstring). `force_duty`: treat it as a duty patrol."""
+        await self._reload()
+        now = self.clock()
+        cfg, patrol = self.cfg, self.patrol
+        heightened = cfg.settings.workflow.cadence.heightened
+        schedule = with_heightened(patrol.policy.duty, heightened)
+        deliveries = Deliveries(patrol.store)
+        state = await deliveries.schedule_state()
+        ran = {k.removeprefix(_SOURCE): v for k, v in state.items() if k.startswith(_SOURCE)}
+        due = due_sources(now, schedule, cfg.sources.sources, ran)
+        duty = force_duty or is_duty_patrol(now, schedule, state.get(DUTY))
+        posts_new = 0
+        if due:
+            log.info("patrolling %d due sources", len(due))
+            report = await patrol.run(due)
+            posts_new = report.posts_new
+            # written after the patrol: one cut short is patrolled again, never skipped
+            await deliveries.set_schedule_state({_SOURCE + s.id: now for s in due})
+        digests = 0
+        if duty:
+            await recheck_gone(patrol)
+            await Workflow(patrol.store, cfg.settings, policy=patrol.policy).sweep(now)
+            digests = await queue_digests(
+                patrol.store,
+                duty_at=last_duty_patrol(now, schedule),
+                since=state.get(DUTY),
+                at=now,
+            )
+            await deliveries.set_schedule_state({DUTY: now})
+        dispatched = await Dispatcher(
+            patrol.store, cfg.settings, clock=self.clock, env=self.env
+        ).run()
+        self.last_tick = TickReport(
+            at=now,
+            patrolled=tuple(s.id for s in due),
+            posts_new=posts_new,
+            duty=duty,
+            digests=digests,
+            dispatch=dispatched,
+        )
+        return self.last_tick
+
+    async def _tick(self) -> None:
+        await self.tick()
+
+    async def serve(self, stop: asyncio.Event, *, grace: float = 30.0) -> bool:
+        """Tick until `stop` is set, then let a running tick finish for up to `grace` seconds.
+
+        The daemon must be open. False when a tick had to be cut at the end of the grace.
+        """
+        self.ticker = Ticker(self._tick, interval=self.tick_interval)
+        self.ticker.start()
+        log.warning(
+            "sentinel running: %d sources, tick every %s",
+            len(self.cfg.sources.sources),
+            self.tick_interval,
+        )
+        await stop.wait()
+        log.warning("stopping: no new ticks; waiting up to %.0f s for the running one", grace)
+        clean = await self.ticker.stop(grace)
+        log.warning("sentinel stopped%s", "" if clean else " (a tick was cut)")
+        return clean
