@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from sentinel import cli_workflow
+from sentinel import cli_web, cli_workflow
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, ConfigErrors, SentinelError
 from sentinel.logs import setup_logging
@@ -50,6 +50,7 @@ app.add_typer(stories_app, name="stories")
 app.add_typer(posts_app, name="posts")
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
+cli_web.mount(app)
 app.add_typer(outbox_app, name="outbox")
 cli_workflow.mount(app)
 
@@ -268,8 +269,13 @@ def run(
     once: Annotated[
         bool, typer.Option("--once", help="One duty cycle (patrol, sweep, digests, send), exit.")
     ] = False,
+    web: Annotated[
+        bool, typer.Option("--web/--no-web", help="Serve the duty desk beside the patrols.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address the duty desk listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the duty desk listens on.")] = 8080,
 ) -> None:
-    """Run the service: patrol on the duty cadence, send digests and pushes, until stopped.
+    """Run the service: patrol on the duty cadence, send digests and pushes, serve the desk.
 
     SIGTERM or Ctrl-C stops it cleanly: no new tick starts, a running one may finish.
     """
@@ -278,14 +284,22 @@ def run(
     cfg = _config_checked(config_dir)
     interval = parse_duration(tick)
     assert isinstance(interval, timedelta)
+    desk = (host, port) if web and not once else None
     try:
-        _run(_serve(cfg, interval, grace=grace, once=once))
+        _run(_serve(cfg, interval, grace=grace, once=once, desk=desk))
     except SentinelError as e:
         typer.echo(f"sentinel: {e}", err=True)
         raise typer.Exit(1) from e
 
 
-async def _serve(cfg: Config, tick: timedelta, *, grace: float, once: bool) -> None:
+async def _serve(
+    cfg: Config,
+    tick: timedelta,
+    *,
+    grace: float,
+    once: bool,
+    desk: tuple[str, int] | None = None,
+) -> None:
     from sentinel.daemon import Daemon
 
     async with Daemon(cfg, tick=tick) as daemon:
@@ -301,7 +315,13 @@ async def _serve(cfg: Config, tick: timedelta, *, grace: float, once: bool) -> N
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await daemon.serve(stop, grace=grace)
+        if desk is None:
+            await daemon.serve(stop, grace=grace)
+            return
+        from sentinel.cli_web import serve_desk
+
+        async with serve_desk(cfg, *desk):
+            await daemon.serve(stop, grace=grace)
 
 
 @outbox_app.command("list")

@@ -10,10 +10,13 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,6 +77,24 @@ def sentinel(config: Path, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def desk_answers(port: int, *, within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                return bool(r.status == 200 and "登录" in r.read().decode("utf-8"))
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def finish(proc: subprocess.Popen[bytes]) -> int:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode(errors="replace")[-3000:]
@@ -129,8 +150,11 @@ def test_sigterm_and_kill_9_mid_patrol_lose_nothing_and_duplicate_nothing(
     settings.write_text(settings.read_text().replace("timeout: 1.5", "timeout: 10"))
 
     # 1. SIGTERM while slow1 is being fetched: the tick finishes, exit 0
-    proc = sentinel(config, "run", "--tick", "1h", "--grace", "30")
+    desk = free_port()
+    proc = sentinel(config, "run", "--tick", "1h", "--grace", "30", "--port", str(desk))
     assert slow1.arrived.wait(30)
+    # The duty desk is served by the same process, beside the patrol.
+    assert desk_answers(desk)
     proc.send_signal(signal.SIGTERM)
     finish(proc)
     first = counts(db)
@@ -149,7 +173,7 @@ def test_sigterm_and_kill_9_mid_patrol_lose_nothing_and_duplicate_nothing(
 
     # 3. kill -9 while a new source is being fetched, then restart
     (config / "sources.yaml").write_text(sources + slow_source(site.base, 2))
-    proc = sentinel(config, "run", "--tick", "1h")
+    proc = sentinel(config, "run", "--tick", "1h", "--no-web")
     assert slow2.arrived.wait(30)
     proc.kill()
     proc.communicate(timeout=30)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import RowMapping, func, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,12 +48,15 @@ from sentinel.store.schema import (
     hit,
     outbox,
     post,
+    post_metric,
     source,
     story,
     url_state,
     user,
 )
 from sentinel.store.tx import TERMINAL_STATES, Tx, alert_row, alert_select, event_row
+
+T = TypeVar("T")
 
 # Keeps `IN (...)` lists under SQLite's and asyncpg's bound-parameter limits.
 _CHUNK = 500
@@ -73,7 +76,7 @@ _POST_COLUMNS = (
 )
 
 
-def _chunks(items: Sequence[str]) -> list[list[str]]:
+def _chunks(items: Sequence[T]) -> list[list[T]]:
     unique = list(dict.fromkeys(items))
     return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
 
@@ -302,6 +305,52 @@ class Store:
                 marked += (await conn.execute(q)).rowcount
         return marked
 
+    async def post_evidence(self, post_ids: Sequence[int]) -> dict[int, str]:
+        """post id → the hash of the stored page it was found on (posts with hits only)."""
+        out: dict[int, str] = {}
+        with translate_errors("reading evidence links"):
+            async with self.engine.connect() as conn:
+                for chunk in _chunks(list(post_ids)):
+                    q = select(post.c.id, post.c.evidence_hash).where(
+                        post.c.id.in_(chunk), post.c.evidence_hash.is_not(None)
+                    )
+                    out.update({int(i): str(h) for i, h in await conn.execute(q)})
+        return out
+
+    async def post_metrics(
+        self, post_ids: Sequence[int]
+    ) -> list[tuple[int, datetime, int | None, int | None]]:
+        """(post id, when, replies, views) as patrols saw the counts change, oldest first."""
+        out: list[tuple[int, datetime, int | None, int | None]] = []
+        with translate_errors("reading post metrics"):
+            async with self.engine.connect() as conn:
+                for chunk in _chunks(list(post_ids)):
+                    q = (
+                        select(
+                            post_metric.c.post_id,
+                            post_metric.c.at,
+                            post_metric.c.replies,
+                            post_metric.c.views,
+                        )
+                        .where(post_metric.c.post_id.in_(chunk))
+                        .order_by(post_metric.c.at, post_metric.c.id)
+                    )
+                    out.extend((int(i), at, r, v) for i, at, r, v in await conn.execute(q))
+        out.sort(key=lambda row: row[1])
+        return out
+
+    async def evidence_departments(self, digest: str) -> set[str]:
+        """Departments whose alerts list a post found on this stored page (who may see it)."""
+        q = (
+            select(alert.c.department)
+            .select_from(post.join(alert, alert.c.story_id == post.c.story_id))
+            .where(post.c.evidence_hash == digest)
+            .distinct()
+        )
+        with translate_errors("reading evidence links"):
+            async with self.engine.connect() as conn:
+                return {str(d) for d in (await conn.execute(q)).scalars() if d is not None}
+
     async def posts_to_recheck(self, since: datetime, limit: int) -> list[tuple[str, str]]:
         """(source id, url) of posts in stories, first seen since `since`, not yet gone."""
         q = (
@@ -438,8 +487,9 @@ class Store:
         return [r for r in rows if r.overdue] if overdue else rows
 
     async def alert(self, alert_id: int) -> AlertRow:
-        async with self.engine.connect() as conn:
-            found = await Tx(conn).alert(alert_id)
+        with translate_errors("reading an alert"):
+            async with self.engine.connect() as conn:
+                found = await Tx(conn).alert(alert_id)
         if found is None:
             raise NotFound(f"no alert {alert_id}")
         return found

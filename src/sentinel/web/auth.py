@@ -1,0 +1,115 @@
+"""Sessions, CSRF, API tokens and the failed-login limit.
+
+A session is a signed cookie {login, csrf, issued, password fingerprint}; an API token is the
+same signature over {login, password fingerprint}, so changing a password revokes both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from sentinel.store import UserRow
+
+SESSION_COOKIE = "sentinel_session"
+LOGIN_CSRF_COOKIE = "sentinel_login_csrf"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Session:
+    login: str
+    csrf: str
+    via_token: bool = False
+
+
+def fingerprint(user: UserRow) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+class Signer:
+    def __init__(self, secret: str, lifetime: timedelta) -> None:
+        self._session = URLSafeSerializer(secret, salt="sentinel.session")
+        self._token = URLSafeSerializer(secret, salt="sentinel.api-token")
+        self._flash = URLSafeSerializer(secret, salt="sentinel.flash")
+        self._lifetime = lifetime
+
+    def session_cookie(self, user: UserRow, at: datetime) -> tuple[str, str]:
+        csrf = secrets.token_urlsafe(24)
+        value = self._session.dumps(
+            {"l": user.login, "c": csrf, "t": at.timestamp(), "p": fingerprint(user)}
+        )
+        return value, csrf
+
+    def read_session(self, value: str, at: datetime) -> dict[str, Any] | None:
+        data = _loads(self._session, value)
+        if data is None or not isinstance(data.get("t"), int | float):
+            return None
+        if at.timestamp() - float(data["t"]) > self._lifetime.total_seconds():
+            return None
+        return data
+
+    def api_token(self, user: UserRow) -> str:
+        return self._token.dumps({"l": user.login, "p": fingerprint(user)})
+
+    def read_token(self, value: str) -> dict[str, Any] | None:
+        return _loads(self._token, value)
+
+    # A message carried across a redirect is signed: a crafted link cannot put words of its
+    # own on our pages ("your password expired, call …").
+    def flash(self, message: str) -> str:
+        return self._flash.dumps({"m": message[:300]})
+
+    def read_flash(self, value: str) -> str:
+        data = _loads(self._flash, value) if value else None
+        return str(data.get("m", "")) if data else ""
+
+
+def _loads(s: URLSafeSerializer, value: str) -> dict[str, Any] | None:
+    try:
+        data = s.loads(value)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def same(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+class LoginLimiter:
+    """At most `attempts` failures per (login, ip) within `window`; then refuse until they age."""
+
+    def __init__(self, attempts: int, window: timedelta, clock: Callable[[], datetime]) -> None:
+        self._attempts = attempts
+        self._window = window
+        self._clock = clock
+        self._failures: dict[tuple[str, str], deque[datetime]] = {}
+
+    def _recent(self, key: tuple[str, str]) -> deque[datetime]:
+        q = self._failures.setdefault(key, deque())
+        cutoff = self._clock() - self._window
+        while q and q[0] <= cutoff:
+            q.popleft()
+        if not q:
+            del self._failures[key]
+        return q
+
+    def blocked(self, login: str, ip: str) -> bool:
+        return len(self._recent((login, ip))) >= self._attempts
+
+    def failed(self, login: str, ip: str) -> None:
+        self._recent((login, ip))
+        self._failures.setdefault((login, ip), deque()).append(self._clock())
+
+    def succeeded(self, login: str, ip: str) -> None:
+        self._failures.pop((login, ip), None)

@@ -1,0 +1,230 @@
+"""Turning records into what templates show: Chinese labels, highlighted text, chart geometry.
+
+Nothing here returns markup: highlighted text is a list of (text, matched) pairs and charts are
+numbers, so Jinja2's autoescape stays the only thing that writes crawled text into a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sentinel.store import AlertRow
+from sentinel.workflow.service import MetricPoint
+
+STATE_LABELS = {
+    "new": "待认领",
+    "claimed": "已认领",
+    "assessed": "已研判",
+    "verified": "已核实",
+    "responded": "已回应",
+    "closed": "已办结",
+    "dismissed": "已排除",
+}
+SEVERITY_LABELS = {"general": "一般", "major": "重大", "critical": "特别重大"}
+SEVERITY_RANK = {"critical": 0, "major": 1, "general": 2}
+STEP_LABELS = {
+    "claim": "认领",
+    "first_report": "首报",
+    "verification": "核实报告",
+    "reply": "公开回复",
+    "public_response": "首次公开回应",
+    "extension_request": "延期申请截止",
+}
+ACTION_LABELS = {
+    "open": "生成预警",
+    "claim": "认领",
+    "designate": "指定办理",
+    "first_report": "首报（研判）",
+    "verify": "核实调查报告",
+    "reply": "公开回复",
+    "close": "办结",
+    "dismiss": "排除",
+    "reroute": "改派",
+    "request_extension": "申请延期",
+    "grant_extension": "同意延期",
+    "refuse_extension": "不同意延期",
+    "overdue": "超时",
+    "raise_severity": "升级",
+}
+ROLE_LABELS = {"officer": "值班员", "lead": "牵头单位", "leader": "领导", "admin": "管理员"}
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if it may be a link (http/https only); None renders it as plain text."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def highlight(text: str, words: Iterable[str]) -> list[tuple[str, bool]]:
+    """text split into (piece, is a matched word), longest words first where they overlap."""
+    ordered = sorted({w for w in words if w}, key=len, reverse=True)
+    if not ordered or not text:
+        return [(text, False)]
+    out: list[tuple[str, bool]] = []
+    plain_start = i = 0
+    while i < len(text):
+        found = next((w for w in ordered if text.startswith(w, i)), None)
+        if found is None:
+            i += 1
+            continue
+        if plain_start < i:
+            out.append((text[plain_start:i], False))
+        out.append((found, True))
+        i += len(found)
+        plain_start = i
+    if plain_start < len(text):
+        out.append((text[plain_start:], False))
+    return out
+
+
+def next_deadline(row: AlertRow) -> tuple[str, datetime] | None:
+    """The step and time of the next deadline that still matters in this state."""
+    pending: list[tuple[str, datetime | None]] = {
+        "new": [("claim", row.claim_due), ("public_response", row.public_response_due)],
+        "claimed": [
+            ("first_report", row.first_report_due),
+            ("verification", row.verification_due),
+            ("public_response", row.public_response_due),
+        ],
+        "assessed": [
+            ("verification", row.verification_due),
+            ("public_response", row.public_response_due),
+        ],
+        "verified": [("reply", row.reply_due), ("public_response", row.public_response_due)],
+    }.get(row.state, [])
+    if row.board and row.state in ("new", "claimed", "assessed"):
+        pending.append(("reply", row.reply_due))
+    known = [(step, due) for step, due in pending if due is not None]
+    return min(known, key=lambda p: p[1]) if known else None
+
+
+def urgency(row: AlertRow, now: datetime) -> tuple[int, int, float, int]:
+    """Sort key: overdue first, then severity, then the nearest deadline, newest first."""
+    nxt = next_deadline(row)
+    due = nxt[1].timestamp() if nxt else float("inf")
+    return (
+        0 if row.overdue or (nxt and nxt[1] < now) else 1,
+        SEVERITY_RANK.get(row.severity, 3),
+        due,
+        -row.id,
+    )
+
+
+def local(t: datetime | None, tz: ZoneInfo) -> str:
+    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M") if t is not None else "—"
+
+
+def age(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} 小时 {minutes % 60} 分"
+    return f"{minutes // 1440} 天"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Series:
+    label: str
+    points: str  # "x,y x,y" for <polyline>
+    last: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LineChart:
+    width: int
+    height: int
+    series: tuple[Series, ...]
+    max_value: int
+    start: str
+    end: str
+
+
+def reply_chart(
+    posts: Sequence[Any], metrics: Sequence[MetricPoint], tz: ZoneInfo, now: datetime
+) -> LineChart | None:
+    """Reply counts over time per post; posts without history show their current count."""
+    width, height, pad = 320, 120, 8
+    history: dict[int, list[tuple[datetime, int]]] = {}
+    for m in metrics:
+        if m.replies is not None:
+            history.setdefault(m.post_id, []).append((m.at, m.replies))
+    for p in posts:
+        if p.id not in history and p.replies is not None:
+            history[p.id] = [(p.first_seen_at, p.replies), (now, p.replies)]
+    if not history:
+        return None
+    times = [t for pts in history.values() for t, _ in pts]
+    lo, hi = min(times), max(times)
+    span = max((hi - lo).total_seconds(), 1.0)
+    top = max(1, max(v for pts in history.values() for _, v in pts))
+    labels = {p.id: p.source_id for p in posts}
+    series = []
+    for post_id, pts in sorted(history.items()):
+        pts.sort()
+        coords = " ".join(
+            f"{pad + (t - lo).total_seconds() / span * (width - 2 * pad):.1f},"
+            f"{height - pad - v / top * (height - 2 * pad):.1f}"
+            for t, v in pts
+        )
+        series.append(
+            Series(label=labels.get(post_id, str(post_id)), points=coords, last=pts[-1][1])
+        )
+    return LineChart(
+        width=width,
+        height=height,
+        series=tuple(series),
+        max_value=top,
+        start=local(lo, tz),
+        end=local(hi, tz),
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Bar:
+    label: str
+    rate: float  # 0..1
+    x: float
+    width: float
+    y: float
+    text: str
+
+
+RATE_COLUMNS = (
+    ("claimed_on_time", "按时认领"),
+    ("first_reports_on_time", "按时首报"),
+    ("verifications_on_time", "按时核实"),
+    ("replies_on_time", "按时回复"),
+)
+
+
+def on_time_rate(row: dict[str, Any]) -> float:
+    received = int(row["received"]) or 1
+    return float(row["claimed_on_time"]) / received
+
+
+def bar_chart(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> list[Bar]:
+    """One horizontal bar per department: its on-time claim rate."""
+    bars = []
+    for i, row in enumerate(rows):
+        rate = on_time_rate(row)
+        bars.append(
+            Bar(
+                label=names.get(row["department"], row["department"]),
+                rate=rate,
+                x=90,
+                width=round(rate * 200, 1),
+                y=10 + i * 26,
+                text=f"{rate:.0%}",
+            )
+        )
+    return bars

@@ -1,0 +1,26 @@
+"""The web desk's own settings: built by the caller (CLI, daemon, tests), never at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+SECRET_ENV = "SENTINEL_WEB_SECRET"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WebSettings:
+    secret: str  # signs session cookies and API tokens; from the environment in production
+    secure_cookies: bool = False  # set Secure on cookies: true whenever served over https
+    session_lifetime: timedelta = timedelta(hours=12)
+    login_attempts: int = 5  # failed sign-ins per login+IP before a pause
+    login_window: timedelta = timedelta(minutes=15)
+    locale: str = "zh"
+
+    @classmethod
+    def from_env(cls, *, secure_cookies: bool = False) -> WebSettings:
+        # Without a configured secret every restart signs everyone out: safe, and loud enough.
+        secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
+        return cls(secret=secret, secure_cookies=secure_cookies)

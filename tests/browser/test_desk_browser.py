@@ -1,0 +1,115 @@
+"""The desk in headless Chromium: officers, the lead office and leaders at work.
+Screenshots of the main pages land in tests/artifacts/."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.browser.conftest import ARTIFACTS, Served
+from tests.web.desk import PASSWORD, T0
+
+
+def sign_in(browser: Any, served: Served, login: str, **ctx: Any) -> Any:
+    page = browser.new_context(locale="zh-CN", **ctx).new_page()
+    dialogs: list[str] = []
+
+    def seen(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", seen)
+    page.dialogs = dialogs
+    page.goto(served.base + "/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    return page
+
+
+def test_an_officer_claims_and_files_every_report(browser: Any, served: Served) -> None:
+    served.clock.at = T0
+    aid = served.desk.ids["hostile"]
+    page = sign_in(browser, served, "wang", viewport={"width": 390, "height": 844})
+    assert page.url.endswith("/queue")
+    row = page.locator(f'li[data-alert="{aid}"]')
+    countdown = row.locator(".countdown")
+    assert "剩余" in countdown.inner_text()  # the script took over the countdown
+    assert "late" not in (countdown.get_attribute("class") or "")
+    page.screenshot(path=str(ARTIFACTS / "queue-phone.png"), full_page=True)
+
+    served.clock.at = T0 + timedelta(minutes=90)  # 11:30: the claim deadline (11:00) passed
+    page.reload()
+    countdown = page.locator(f'li[data-alert="{aid}"] .countdown')
+    assert "late" in (countdown.get_attribute("class") or "")
+    assert "已超时" in countdown.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "queue-overdue.png"), full_page=True)
+
+    page.locator(f'li[data-alert="{aid}"] button[value=claim]').click()
+    page.wait_for_url("**/queue")
+    page.goto(f"{served.base}/alerts/{aid}")
+    assert "已认领" in page.locator(".meta .state").inner_text()
+    page.fill("form[data-form=first_report] textarea", "研判：属实，建议约谈")
+    page.click("form[data-form=first_report] button[type=submit]")
+    page.fill("form[data-form=request_extension] textarea", "需要现场核查")
+    page.click("form[data-form=request_extension] button[type=submit]")
+    page.fill("form[data-form=verify] textarea", "核实调查报告：已责成整改")
+    page.click("form[data-form=verify] button[type=submit]")
+    page.fill("form[data-form=reply] input[name=link]", "https://www.mingguang.gov.cn/reply/1")
+    page.click("form[data-form=reply] button[type=submit]")
+    assert "已回应" in page.locator(".meta .state").inner_text()
+    timeline = page.locator(".timeline").inner_text()
+    for step in ("认领", "首报（研判）", "申请延期", "核实调查报告", "公开回复"):
+        assert step in timeline
+    # the hostile title and body were shown as text: no script ran, no dialog opened
+    assert "<script>alert(1)</script>" in page.locator("h1").inner_text()
+    assert page.dialogs == [] and page.evaluate("document.title").startswith("预警")
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "alert.png"), full_page=True)
+    page.goto(served.base + "/queue")  # another department's alert is not in this queue
+    assert page.locator(f'li[data-alert="{served.desk.ids["wages"]}"]').count() == 0
+
+
+def test_evidence_is_shown_inert(browser: Any, served: Served) -> None:
+    import hashlib
+
+    from tests.web.desk import EVIDENCE_PAGE
+
+    digest = hashlib.sha256(EVIDENCE_PAGE).hexdigest()
+    page = sign_in(browser, served, "boss")
+    # opened directly, the worst case: even outside its sandboxed frame nothing runs
+    resp = page.goto(f"{served.base}/evidence/{digest}")
+    assert resp is not None and resp.headers["content-security-policy"] == (
+        "sandbox; default-src 'none'"
+    )
+    assert page.evaluate("document.title") != "pwned"  # the page's script never ran
+    assert page.dialogs == []
+
+
+def test_the_lead_office_designates_an_unclaimed_alert(browser: Any, served: Served) -> None:
+    served.clock.at = T0 + timedelta(hours=2)
+    wages = served.desk.ids["wages"]
+    page = sign_in(browser, served, "boss")
+    assert page.url.endswith("/board")
+    row = page.locator(f'li[data-alert="{wages}"]')
+    assert "待认领" in row.locator(".state").inner_text()
+    row.locator("select[name=department]").select_option("rlsb")
+    row.locator("button[value=designate]").click()
+    page.wait_for_url("**/board")
+    assert "已认领" in page.locator(f'li[data-alert="{wages}"] .state').inner_text()
+    page.screenshot(path=str(ARTIFACTS / "board.png"), full_page=True)
+
+
+def test_a_leader_opens_the_assessment_chart(browser: Any, served: Served) -> None:
+    page = sign_in(browser, served, "ld")
+    assert page.url.endswith("/reports/daily")
+    page.screenshot(path=str(ARTIFACTS / "daily.png"), full_page=True)
+    page.click("text=考核")
+    page.fill("input[name=from]", "2026-11-23")
+    page.fill("input[name=to]", "2026-11-23")
+    page.click("main form button")
+    chart = page.locator("#on-time-chart svg")
+    assert chart.is_visible()
+    assert page.locator("#on-time-chart rect.bar").count() == 4
+    assert "自然资源局" in page.locator("#on-time-chart").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "assessment.png"), full_page=True)
