@@ -96,7 +96,18 @@ def write_config(
 
 
 def peak_rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux
+    """This process's peak resident set, from /proc (VmHWM) where there is one.
+
+    Not ru_maxrss: Linux carries it over exec from the parent's memory, so a child started by a
+    bench that had just generated a site would report the bench's peak, not its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -130,14 +130,37 @@ class _Posts:
         return NOW - timedelta(minutes=self.rng.randint(0, 60 * 24 * 3))
 
 
-def _forum_page(posts: _Posts, fid: int, page: int, pages: int, items: int) -> bytes:
+def _thread_page(posts: _Posts, tid: int, title: str, when: str) -> bytes:
+    html = (
+        '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
+        f'charset=gbk"><title>{title}</title></head><body><div id="pt">明光论坛</div>'
+        f'<h1><span id="thread_subject">{title}</span></h1><table id="pid{tid}"><tr>'
+        f'<td class="pls">网友</td><td class="plc"><div class="pti"><em id="authorposton{tid}">'
+        f'发表于 {when}</em></div><div class="t_fsz"><table><tr><td class="t_f" '
+        f'id="postmessage_{tid}">{posts.body()}</td></tr></table></div></td></tr></table>'
+        "</body></html>"
+    )
+    return html.encode("gbk")
+
+
+def _forum_page(
+    posts: _Posts,
+    fid: int,
+    page: int,
+    pages: int,
+    items: int,
+    threads: dict[int, bytes] | None = None,
+) -> bytes:
     rows = []
     for i in range(items):
         tid = fid * 100_000 + page * 1000 + i
         when = posts.when().strftime("%Y-%m-%d %H:%M")
+        title = posts.title()
+        if threads is not None:
+            threads[tid] = _thread_page(posts, tid, title, when)
         rows.append(
             f'<tbody id="normalthread_{tid}"><tr><th><a href="thread-{tid}-1-1.html" '
-            f'class="s xst">{posts.title()}</a></th><td class="by"><cite><a href="space-uid-'
+            f'class="s xst">{title}</a></th><td class="by"><cite><a href="space-uid-'
             f'{i}.html">网友{i}</a></cite><em><span>{when}</span></em></td><td class="num">'
             f'<a class="xi2">{posts.rng.randint(0, 500)}</a><em>{posts.rng.randint(10, 90000)}'
             "</em></td></tr></tbody>"
@@ -200,7 +223,8 @@ def build_many(count: int, root: Path, base: str, *, items: int = 20, seed: int 
         w.put(f"/bbs/forum-{f}-1.html", body, "text/html", etag=f'"m{f}-v1"')
         lines.append(
             f"  - {{id: m-{f}, kind: html, url: '{base}/bbs/forum-{f}-1.html', "
-            "preset: discuz, territorial: true, allow_private: true}\n"
+            "territorial: true, allow_private: true, selectors: {item: 'tbody[id^=normalthread_]',"
+            " title: 'a.xst', date: 'td.by em span', replies: 'td.num a', views: 'td.num em'}}\n"
         )
     w.close()
     head = sources_yaml(Spec(forums=0, portals=0, feeds=0), base)
@@ -246,9 +270,12 @@ def build(spec: Spec, root: Path, base: str) -> Built:
     pages = 0
     for f in range(spec.forums):
         for p in range(1, spec.forum_pages + 1):
-            body = _forum_page(posts, f, p, spec.forum_pages, spec.forum_items)
+            threads: dict[int, bytes] = {}
+            body = _forum_page(posts, f, p, spec.forum_pages, spec.forum_items, threads)
             w.put(f"/bbs/forum-{f}-{p}.html", body, "text/html")
-            pages += 1
+            for tid, thread in threads.items():
+                w.put(f"/bbs/thread-{tid}-1-1.html", thread, "text/html")
+            pages += 1 + len(threads)  # the discuz preset reads each new thread's first post
     for n in range(spec.portals):
         _portal(posts, w, n, spec.portal_items)
         pages += 1 + spec.portal_items
