@@ -399,14 +399,15 @@ def demo(
         Path | None, typer.Option("--dir", help="Where to put config, database and mail.")
     ] = None,
     tick: Annotated[str, typer.Option("--tick", help="Time between ticks.")] = "10s",
+    port: Annotated[int, typer.Option(help="Port of the duty desk (0: no desk).")] = 8080,
 ) -> None:
-    """A working demo offline: a local site publishing posts, a mail sink, and the daemon."""
+    """A working demo offline: a local site publishing posts, a mail sink, the daemon, the desk."""
     from sentinel.config.models import parse_duration
     from sentinel.demo import run_demo
 
     interval = parse_duration(tick)
     assert isinstance(interval, timedelta)
-    _run(run_demo(directory, tick=interval, echo=typer.echo))
+    _run(run_demo(directory, tick=interval, echo=typer.echo, web_port=port or None))
 
 
 @stories_app.command("list")
