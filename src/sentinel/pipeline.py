@@ -20,10 +20,13 @@ from sentinel.errors import ExtractError, FetchError, HTTPStatusError, SentinelE
 from sentinel.extract import extract_detail, extract_list, next_page
 from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
+from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.locks import PriorityLock
 from sentinel.match import Hit, Matcher
 from sentinel.sources import resolve
+from sentinel.sources.health import Health, Observation, looks_blocked
+from sentinel.sources.health import step as health_step
 from sentinel.store import FetchRecord, KnownPost, PostLink, Store, Tx, database_url
 from sentinel.workflow.alerts import build_policy, escalate, open_alert
 
@@ -113,6 +116,9 @@ class _Tally:
     details: int = 0
     not_modified: int = 0
     items: int = 0
+    dated: int = 0  # items with a published time (a layout change loses them)
+    status: int | None = None  # of the last list page fetched
+    blocked: bool = False  # a list page came back as a captcha / anti-bot wall
     posts_new: int = 0
     hits_new: int = 0
     stories_new: int = 0
@@ -172,6 +178,7 @@ class Patrol:
         self._cluster_lock = PriorityLock()
         self._validators: dict[str, Validators] = {}
         self._preloaded: frozenset[str] = frozenset()
+        self._health: dict[str, Health] = {}
         # the calendar and duty schedule that deadlines count on, built once per patrol
         self.policy = build_policy(cfg.settings)
         self._post_mark = 0  # story posts up to this id are in the index
@@ -244,6 +251,7 @@ class Patrol:
         first_urls = [u for s in todo for u in s.list_urls]
         self._validators = await self.store.validators(first_urls)
         self._preloaded = frozenset(first_urls)
+        self._health = await self.store.source_health()
         queue: asyncio.Queue[Source] = asyncio.Queue()
         for s in todo:
             queue.put_nowait(s)
@@ -286,11 +294,48 @@ class Patrol:
                 e,
                 extra={"source_id": source.id, "url": getattr(e, "url", "") or url},
             )
+            await self._observe(source, tally, e)
             return self._report(source, tally, started, error=e, url=getattr(e, "url", "") or url)
         except Exception as e:  # a bug in one source's handling must not stop the patrol
             log.exception("source crashed", extra={"source_id": source.id, "url": url})
             return self._report(source, tally, started, error=e, url=url)
+        await self._observe(source, tally, None)
         return self._report(source, tally, started)
+
+    async def _observe(self, source: Source, tally: _Tally, error: SentinelError | None) -> None:
+        """Fold this patrol into the source's health; a change is recorded as an event."""
+        if error is None and tally.not_modified and tally.pages == tally.not_modified:
+            return  # a 304 says nothing about the layout
+        status: int | None
+        kind: str | None
+        if error is None:
+            status, kind = tally.status, None
+        elif isinstance(error, HTTPStatusError):
+            status, kind = error.status, None  # 403/429 mean blocked, other codes failure
+        else:
+            status = None
+            kind = error.kind if isinstance(error, FetchError) else type(error).__name__
+        obs = Observation(
+            status=status,
+            error_kind=kind,
+            items=tally.items,
+            titles_found=tally.items,  # extraction keeps only items with a title
+            dates_found=tally.dated,
+            blocked_page=tally.blocked,
+        )
+        before = self._health.get(source.id, Health())
+        after, event = health_step(before, obs)
+        self._health[source.id] = after
+        if event is not None:
+            log.warning(
+                "source health %s: %s (%s)",
+                event.kind,
+                event.state.value,
+                event.reason,
+                extra={"source_id": source.id},
+            )
+        if after != before or event is not None:
+            await self.store.record_health(source.id, after, event, self.clock())
 
     def _report(
         self,
@@ -335,6 +380,7 @@ class Patrol:
                     known = (await self.store.validators([page_url])).get(page_url)
             page = await self._fetch(src, policy, page_url, known)
             tally.pages += 1
+            tally.status = page.status
             if page.not_modified:
                 tally.not_modified += 1
                 await self.store_fetch(src, page, items=0, new_items=0)
@@ -345,6 +391,11 @@ class Patrol:
                 await self._record_error(src, page_url, page.fetched_at, e, status=page.status)
                 raise
             tally.items += len(posts)
+            tally.dated += sum(p.published_at is not None for p in posts)
+            if not posts and page_no == 0:
+                # An empty list may be a wall put up in front of the page: worth a look only then.
+                text, _ = decode_html(page.body, header_charset=page.charset, override=src.encoding)
+                tally.blocked = looks_blocked(text)
             new = await self._store_posts(src, policy, page, posts, tally)
             await self.store_fetch(src, page, items=len(posts), new_items=new)
             page_url = next_page(src, page) if page_no + 1 < src.pages else None

@@ -61,3 +61,44 @@ async def test_upgrading_twice_changes_nothing(db_url: str) -> None:
             assert await conn.run_sync(_differences) == []
     finally:
         await store.close()
+
+
+async def test_a_database_with_rows_upgrades_from_the_first_revision(db_url: str) -> None:
+    """Batch migrations rebuild tables on SQLite: rows that refer to them must survive it."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import text
+
+    def to_first(c: Connection) -> None:
+        command.upgrade(alembic_config(c), "0001")
+
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    store = await Store.open(db_url)
+    try:
+        async with store.engine.begin() as conn:
+            await conn.run_sync(to_first)
+        async with store.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO source (id, kind, url, consecutive_failures)"
+                    " VALUES ('forum', 'html', 'http://bbs.example.cn/', 0)"
+                )
+            )
+            await conn.execute(
+                text(
+                    'INSERT INTO "fetch" (source_id, url, started_at, bytes, items, new_items,'
+                    " elapsed_ms) VALUES ('forum', 'http://bbs.example.cn/', :at, 1, 2, 2, 3)"
+                ),
+                {"at": at},
+            )
+        await store.upgrade()
+        async with store.engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+            rows = (await conn.execute(text("SELECT id, health FROM source"))).all()
+            fetches = (await conn.execute(text('SELECT count(*) FROM "fetch"'))).scalar_one()
+        assert rows == [("forum", "ok")] and fetches == 1
+        (status,) = await store.sources_status()
+        assert (status.source_id, status.health) == ("forum", "ok")
+    finally:
+        await store.close()

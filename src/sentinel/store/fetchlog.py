@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sentinel.sources.health import Event, Health
 from sentinel.store.engine import dialect_insert
 from sentinel.store.records import FetchRecord
-from sentinel.store.schema import fetch, source, url_state
+from sentinel.store.schema import fetch, source, source_event, url_state
 
 
 @dataclass(slots=True)
@@ -170,3 +172,67 @@ async def write_fetches(conn: AsyncConnection, records: Sequence[FetchRecord]) -
         await conn.execute(_validators_upsert(dialect), list(remember.values()))
     if forget:
         await conn.execute(_FORGET, list(forget.values()))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HealthRecord:
+    source_id: str
+    at: datetime
+    health: Health
+    event: Event | None
+
+
+_HEALTH = (
+    update(source)
+    .where(source.c.id == bindparam("b_id"))
+    .values(
+        health=bindparam("b_health"),
+        health_reason=bindparam("b_reason"),
+        health_failures=bindparam("b_failures"),
+        had_items=bindparam("b_items"),
+        had_titles=bindparam("b_titles"),
+        had_dates=bindparam("b_dates"),
+    )
+)
+_HEALTH_SINCE = _HEALTH.values(health_since=bindparam("b_since"))
+_SOURCE_EVENT = source_event.insert()
+
+
+async def write_health(conn: AsyncConnection, records: Sequence[HealthRecord]) -> None:
+    """The sources' health as the batch leaves it, and one event row per change."""
+    last: dict[str, HealthRecord] = {}
+    changed: dict[str, datetime] = {}
+    events: list[dict[str, Any]] = []
+    for r in records:
+        last[r.source_id] = r
+        if r.event is not None:
+            changed[r.source_id] = r.at
+            events.append(
+                {
+                    "source_id": r.source_id,
+                    "at": r.at,
+                    "kind": r.event.kind,
+                    "state": r.event.state.value,
+                    "reason": r.event.reason,
+                }
+            )
+    rows = {
+        sid: {
+            "b_id": sid,
+            "b_health": r.health.state.value,
+            "b_reason": r.health.reason,
+            "b_failures": r.health.failures,
+            "b_items": r.health.had_items,
+            "b_titles": r.health.had_titles,
+            "b_dates": r.health.had_dates,
+        }
+        for sid, r in last.items()
+    }
+    still = [row for sid, row in rows.items() if sid not in changed]
+    moved = [rows[sid] | {"b_since": at} for sid, at in changed.items()]
+    if still:
+        await conn.execute(_HEALTH, still)
+    if moved:
+        await conn.execute(_HEALTH_SINCE, moved)
+    if events:
+        await conn.execute(_SOURCE_EVENT, events)

@@ -79,6 +79,9 @@ class SourceStatus:
     items_last: int | None
     consecutive_failures: int
     last_ok_at: datetime | None
+    health: str = "ok"  # sources/health.py State: ok, broken_layout, unreachable, blocked
+    health_since: datetime | None = None
+    health_reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -179,3 +182,14 @@ class DigestItem:
     next_attempt_at: datetime | None
     last_error: str | None
     sent_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceEvent:
+    """A source's health raised or cleared."""
+
+    source_id: str
+    at: datetime
+    kind: str  # raised | cleared
+    state: str
+    reason: str

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -76,6 +77,27 @@ source = Table(
     Column("items_last", Integer),
     Column("consecutive_failures", Integer, nullable=False),
     Column("last_ok_at", UTCDateTime),
+    # Health (sources/health.py): the state, since when, why, and what a healthy fetch found.
+    Column("health", Text, nullable=False, server_default="ok"),
+    Column("health_since", UTCDateTime),
+    Column("health_reason", Text, nullable=False, server_default=""),
+    Column("health_failures", Integer, nullable=False, server_default="0"),
+    Column("had_items", Boolean, nullable=False, server_default=false()),
+    Column("had_titles", Boolean, nullable=False, server_default=false()),
+    Column("had_dates", Boolean, nullable=False, server_default=false()),
+)
+
+# A source's health raised or cleared: for the operators' digest and health page. Append-only.
+source_event = Table(
+    "source_event",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_id", Text, ForeignKey("source.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", Text, nullable=False),  # raised | cleared
+    Column("state", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index(None, "at"),
 )
 
 # Conditional-GET state per URL (ETag / Last-Modified).
@@ -309,5 +331,6 @@ TABLES = {
         user,
         digest,
         schedule_state,
+        source_event,
     )
 }

@@ -14,12 +14,16 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import RowMapping, func, select, true, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from sentinel.errors import NotFound
+from sentinel.errors import NotFound, StoreError
 from sentinel.fetch.page import Validators
 from sentinel.locks import PriorityLock
+from sentinel.sources.health import Event as HealthEvent
+from sentinel.sources.health import Health
+from sentinel.sources.health import State as HealthState
 from sentinel.store.compress import unpack
 from sentinel.store.engine import (
     create_engine,
@@ -27,7 +31,7 @@ from sentinel.store.engine import (
     single_writer,
     translate_errors,
 )
-from sentinel.store.fetchlog import write_fetches
+from sentinel.store.fetchlog import HealthRecord, write_fetches, write_health
 from sentinel.store.migrate import upgrade_to_head
 from sentinel.store.records import (
     AlertEventRow,
@@ -36,6 +40,7 @@ from sentinel.store.records import (
     KnownPost,
     OutboxItem,
     PostView,
+    SourceEvent,
     SourceStatus,
     StoryView,
     UserRow,
@@ -50,6 +55,7 @@ from sentinel.store.schema import (
     post,
     post_metric,
     source,
+    source_event,
     story,
     url_state,
     user,
@@ -103,11 +109,26 @@ log = logging.getLogger("sentinel.store")
 FETCH_BATCH = 500
 
 
+def _sqlite_pragma(conn: Connection, pragma: str) -> None:
+    # On the driver connection: SQLAlchemy's own execute would begin a transaction first.
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _foreign_keys_hold(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise StoreError(f"the migration left rows whose foreign keys do not hold: {broken[:5]}")
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._write_lock: PriorityLock | None = PriorityLock() if single_writer(engine) else None
-        self._pending: list[FetchRecord] = []
+        self._pending: list[FetchRecord | HealthRecord] = []
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -126,8 +147,21 @@ class Store:
         """Migrate the schema to head (Alembic, in-process); a version check when it is there."""
         async with self._writer():
             with translate_errors("migrating the database"):
-                async with self.engine.begin() as conn:
-                    await conn.run_sync(upgrade_to_head)
+                async with self.engine.connect() as conn:
+                    sqlite = conn.dialect.name == "sqlite"
+                    if sqlite:
+                        # Batch migrations rebuild a table (copy, drop, rename); with foreign
+                        # keys on, dropping a table that other rows refer to fails. The pragma
+                        # only takes effect outside a transaction, so it goes in before BEGIN.
+                        await conn.run_sync(_sqlite_pragma, "PRAGMA foreign_keys=OFF")
+                    try:
+                        async with conn.begin():
+                            await conn.run_sync(upgrade_to_head)
+                            if sqlite:
+                                await conn.run_sync(_foreign_keys_hold)
+                    finally:
+                        if sqlite:
+                            await conn.run_sync(_sqlite_pragma, "PRAGMA foreign_keys=ON")
 
     async def close(self) -> None:
         try:
@@ -167,12 +201,16 @@ class Store:
                 raise
 
     @staticmethod
-    async def _write_fetches(conn: AsyncConnection, pending: list[FetchRecord]) -> None:
+    async def _write_fetches(
+        conn: AsyncConnection, pending: list[FetchRecord | HealthRecord]
+    ) -> None:
         # In a savepoint: fetch records that cannot be written (a bug, a constraint) are logged
         # and dropped, never allowed to fail the posts written with them, nor every write after.
         try:
             async with conn.begin_nested():
-                await write_fetches(conn, pending)
+                # Fetches first: they create the source rows that health is written to.
+                await write_fetches(conn, [r for r in pending if isinstance(r, FetchRecord)])
+                await write_health(conn, [r for r in pending if isinstance(r, HealthRecord)])
         except SQLAlchemyError:
             log.exception("dropped %d fetch records that could not be written", len(pending))
 
@@ -202,8 +240,61 @@ class Store:
         if len(self._pending) >= FETCH_BATCH:
             await self.flush()
 
+    async def record_health(
+        self, source_id: str, health: Health, event: HealthEvent | None, at: datetime
+    ) -> None:
+        """A source's health after a patrol (and the change, if any), written like fetches."""
+        self._pending.append(HealthRecord(source_id=source_id, at=at, health=health, event=event))
+        if len(self._pending) >= FETCH_BATCH:
+            await self.flush()
+
+    async def source_health(self) -> dict[str, Health]:
+        """Each known source's health, to fold the next patrol's observation into."""
+        await self.flush()
+        q = select(
+            source.c.id,
+            source.c.health,
+            source.c.health_reason,
+            source.c.health_failures,
+            source.c.had_items,
+            source.c.had_titles,
+            source.c.had_dates,
+        )
+        with translate_errors("reading source health"):
+            async with self.engine.connect() as conn:
+                return {
+                    sid: Health(
+                        state=HealthState(state),
+                        reason=reason,
+                        failures=failures,
+                        had_items=bool(items),
+                        had_titles=bool(titles),
+                        had_dates=bool(dates),
+                    )
+                    for sid, state, reason, failures, items, titles, dates in await conn.execute(q)
+                }
+
+    async def source_events(self, *, since: datetime | None = None) -> list[SourceEvent]:
+        """Health raised and cleared, oldest first."""
+        await self.flush()
+        q = select(source_event).order_by(source_event.c.at, source_event.c.id)
+        if since is not None:
+            q = q.where(source_event.c.at >= since)
+        with translate_errors("reading source events"):
+            async with self.engine.connect() as conn:
+                return [
+                    SourceEvent(
+                        source_id=m["source_id"],
+                        at=m["at"],
+                        kind=m["kind"],
+                        state=m["state"],
+                        reason=m["reason"],
+                    )
+                    for m in (await conn.execute(q)).mappings()
+                ]
+
     async def flush(self) -> None:
-        """Write the fetch records still held back."""
+        """Write the fetch and health records still held back."""
         if not self._pending:
             return
         async with self._write():
@@ -227,6 +318,9 @@ class Store:
                 items_last=r["items_last"],
                 consecutive_failures=r["consecutive_failures"],
                 last_ok_at=r["last_ok_at"],
+                health=r["health"],
+                health_since=r["health_since"],
+                health_reason=r["health_reason"],
             )
             for r in rows
         ]
