@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -74,8 +74,13 @@ def mount(app: typer.Typer) -> None:
 
 
 @contextlib.asynccontextmanager
-async def serve_desk(cfg: Config, host: str, port: int) -> AsyncIterator[None]:
-    """Serve the desk in the running loop while the block runs; stop it when the block ends."""
+async def serve_desk(
+    cfg: Config, host: str, port: int, health: Callable[[], dict[str, Any]] | None = None
+) -> AsyncIterator[None]:
+    """Serve the desk in the running loop while the block runs; stop it when the block ends.
+
+    `health` (the daemon's) shows on the operators' page beside the sources.
+    """
     import uvicorn
 
     from sentinel.web import WebSettings, create_app
@@ -90,8 +95,9 @@ async def serve_desk(cfg: Config, host: str, port: int) -> AsyncIterator[None]:
     # Its own store (engine): the daemon reopens its own when the configuration changes.
     store = await Store.open(database_url(cfg.settings))
     app = create_app(
-        cfg, store, Workflow(store, cfg.settings), clock=now, settings=WebSettings.from_env()
-    )
+        cfg, store, Workflow(store, cfg.settings), clock=now, settings=WebSettings.from_env(),
+        health=health,
+    )  # fmt: skip
     server = Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     task = asyncio.create_task(server.serve(), name="web desk")
     try:

@@ -31,6 +31,9 @@ ConfigDir = Annotated[
     Path | None, typer.Option("--config-dir", "-c", help="Folder with the three YAML files.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
+AsHtml = Annotated[
+    bool, typer.Option("--html", help="Print a printable HTML document (inline CSS, no script).")
+]
 
 # The clock, replaceable by tests (SENTINEL_NOW=ISO time) so deadlines are reproducible.
 NOW_ENV = "SENTINEL_NOW"
@@ -297,6 +300,10 @@ def _local_day(value: str, tz: ZoneInfo) -> datetime:
         raise typer.BadParameter(f"{value!r}: use YYYY-MM-DD") from e
 
 
+def _departments(cfg: Config) -> dict[str, str]:
+    return {d.id: d.name for d in cfg.settings.departments}
+
+
 @report_app.command("assessment")
 def report_assessment(
     start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
@@ -304,13 +311,29 @@ def report_assessment(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
     config_dir: ConfigDir = None,
     as_json: AsJson = False,
+    as_html: AsHtml = False,
 ) -> None:
     """Per department: received, on-time claims and reports, late claims, extensions."""
     cfg = _cfg(config_dir)
     tz = ZoneInfo(cfg.settings.timezone)
     lo, hi = _local_day(start, tz), _local_day(end, tz) + timedelta(days=1)
-    rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=now()))
-    if as_json:
+    when = now()
+    rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=when))
+    if as_html:
+        from sentinel.web.printable import assessment_html
+
+        typer.echo(
+            assessment_html(
+                rows,
+                start=lo.date(),
+                end=(hi - timedelta(days=1)).date(),
+                departments=_departments(cfg),
+                title=cfg.settings.name,
+                generated_at=when,
+                tz=tz,
+            )
+        )
+    elif as_json:
         _dump(rows)
     elif as_csv:
         buf = io.StringIO()
@@ -329,13 +352,29 @@ def report_daily(
     day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
     config_dir: ConfigDir = None,
     as_json: AsJson = False,
+    as_html: AsHtml = False,
 ) -> None:
     """The day's public-opinion log (舆情日志)."""
     cfg = _cfg(config_dir)
     tz = ZoneInfo(cfg.settings.timezone)
     when = now()
-    the_day = date.fromisoformat(day) if day else when.astimezone(tz).date()
+    the_day = _local_day(day, tz).date() if day else when.astimezone(tz).date()
     log = _with_workflow(cfg, lambda w: daily(w.store, day=the_day, tz=tz, now=when))
+    if as_html:
+        from sentinel.web.printable import daily_html
+
+        topics = {t.id: t.name for t in cfg.keywords.topics}
+        typer.echo(
+            daily_html(
+                log,
+                departments=_departments(cfg),
+                topics=topics,
+                title=cfg.settings.name,
+                generated_at=when,
+                tz=tz,
+            )
+        )
+        return
     if as_json:
         _dump(log)
         return

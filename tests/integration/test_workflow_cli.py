@@ -141,3 +141,43 @@ def test_check_warns_about_years_without_calendar_data(
     code, out, err = invoke("check")
     assert code == 0 and out.startswith("ok:")
     assert "no official working-day data for 2027" in err
+
+
+def test_reports_print_as_escaped_html_documents(
+    site: LocalSite, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.web.desk import HOSTILE, hostile_forum
+
+    publish(site)
+    site.serve("/bbs/forum-2-1.html", hostile_forum(), content_type="text/html")
+    cfg_dir = write_config(tmp_path / "cfg", site)
+    monkeypatch.setenv("SENTINEL_CONFIG_DIR", str(cfg_dir))
+    monkeypatch.setenv("SENTINEL_DATABASE_URL", db_url)
+
+    async def patrol() -> None:
+        cfg = load_config(cfg_dir)
+        async with await Patrol.open(cfg, database_url=db_url, clock=lambda: T0) as p:
+            await p.run()
+
+    asyncio.run(patrol())
+    at(monkeypatch, "13:00")
+    assert invoke("sweep")[0] == 0  # five late claims, designated to the lead office
+
+    code, out, err = invoke("report", "daily", "--date", "2026-11-23", "--html")
+    assert code == 0, err
+    assert out.startswith("<!DOCTYPE html>") and "舆情日志" in out and "2026-11-23" in out
+    assert "<script" not in out and "<img" not in out  # the hostile title stays text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and HOSTILE[:6] in out
+    assert "新增舆情 <strong>5</strong> 条" in out
+    assert '<td>征地拆迁</td><td class="n">2</td>' in out  # topics by their names
+    assert '<td>已认领</td><td class="n">5</td>' in out  # open alerts by state
+
+    code, out, err = invoke(
+        "report", "assessment", "--from", "2026-11-23", "--to", "2026-11-23", "--html"
+    )
+    assert code == 0, err
+    assert out.startswith("<!DOCTYPE html>") and "<script" not in out
+    assert "2026-11-23 至 2026-11-23" in out
+    # lead office: received 5, none claimed on time, 5 late claims; rate 0%
+    assert '<td class="n">5</td><td class="n">0</td><td class="n">5</td>' in out
+    assert '<td class="n">0%</td>' in out

@@ -76,11 +76,9 @@ async def fuzz(c: httpx.AsyncClient, doc: dict[str, Any], rnd: random.Random, ro
                 elif path.startswith("/api/"):
                     r = await c.post(url, params=query, json=body(rnd))
                 else:
-                    form = (
-                        {k: str(v) for k, v in (body(rnd) or {}).items()}
-                        if rnd.random() < 0.9
-                        else {}
-                    )
+                    sent_body = body(rnd)  # a form carries fields only: a list or text is none
+                    fields = sent_body if isinstance(sent_body, dict) else {}
+                    form = {k: str(v) for k, v in fields.items()} if rnd.random() < 0.9 else {}
                     r = await c.post(url, data=form)
                 assert r.status_code < 500, (method, url, query, r.status_code, r.text[:300])
                 sent += 1

@@ -1,6 +1,6 @@
 """The duty desk: FastAPI + Jinja2 pages and a JSON API over the workflow service.
 
-create_app(cfg, store, workflow, *, clock, settings=None) -> FastAPI
+create_app(cfg, store, workflow, *, clock, settings=None, health=None) -> FastAPI
 """
 
 from __future__ import annotations

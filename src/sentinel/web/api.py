@@ -15,14 +15,17 @@ from pydantic import BaseModel, Field
 
 from sentinel.store import AlertEventRow, AlertRow, PostView
 from sentinel.web import present
-from sentinel.web.desk import AlertId, Who, api_user, check_csrf, desk_of, require
+from sentinel.web.desk import NOTE_LIMIT, AlertId, Who, api_user, check_csrf, desk_of, require
 from sentinel.web.pages import (
     _period,
     assessment_rows,
     calendar_warnings,
+    daemon_health,
     queue_rows,
     report_day,
+    source_events,
     source_health,
+    trend_data,
 )
 from sentinel.workflow import service
 from sentinel.workflow.reports import daily
@@ -35,7 +38,7 @@ Csrf = Annotated[str | None, Header(alias="X-CSRF-Token", max_length=200)]
 
 class ActionIn(BaseModel):
     action: ActionKind
-    note: str = Field("", max_length=20000, description="report text; for dismiss the reason")
+    note: str = Field("", max_length=NOTE_LIMIT, description="report text; for dismiss the reason")
     link: str | None = Field(None, max_length=2000, description="reply: URL of the public reply")
     department: str | None = Field(None, max_length=100, description="reroute/designate target")
     days: int | None = Field(None, ge=1, le=365, description="extension days")
@@ -169,9 +172,24 @@ async def report_assessment(
     return [{**r, "on_time_rate": present.on_time_rate(r)} for r in rows]
 
 
+@router.get("/reports/trends")
+async def report_trends(
+    request: Request,
+    who: ApiUser,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """New stories per topic per day over the period (default: the last 30 days)."""
+    require(who, Role.lead, Role.admin, Role.leader)
+    desk = desk_of(request)
+    lo, hi = _period(desk, start, end)
+    return await trend_data(desk, lo, hi)
+
+
 @router.get("/sources")
 async def sources(request: Request, who: ApiUser) -> dict[str, Any]:
-    """Source health and calendar warnings (operators)."""
+    """Source health, recent health events (newest first), calendar warnings, and the daemon's
+    state (null when the desk runs without it) — the operators' page."""
     require(who, Role.lead, Role.admin)
     desk = desk_of(request)
     health = await source_health(desk)
@@ -179,5 +197,7 @@ async def sources(request: Request, who: ApiUser) -> dict[str, Any]:
         "sources": [
             {**dataclasses.asdict(h["s"]), "selectors_stale": h["selectors_stale"]} for h in health
         ],
+        "events": [dataclasses.asdict(e) for e in await source_events(desk)],
         "calendar_warnings": calendar_warnings(desk),
+        "daemon": daemon_health(desk),
     }

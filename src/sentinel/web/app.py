@@ -40,7 +40,9 @@ def create_app(
     *,
     clock: Callable[[], datetime],
     settings: WebSettings | None = None,
+    health: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
+    """The desk over `store`; `health` (the daemon's, under `sentinel run`) shows on /operator."""
     web = settings or WebSettings.from_env()
     app = FastAPI(
         title="Sentinel 舆情值班台",
@@ -58,6 +60,7 @@ def create_app(
         signer=Signer(web.secret, web.session_lifetime),
         limiter=LoginLimiter(web.login_attempts, web.login_window, clock),
         templates=make_templates(),
+        health=health,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)

@@ -36,6 +36,10 @@ HERE = Path(__file__).parent
 AlertId = Annotated[int, FastPath(ge=1, le=2**53, description="alert id")]
 
 
+# A report may be long (a pasted verification report); past this it belongs in a document system.
+NOTE_LIMIT = 200_000
+
+
 class NotSignedIn(Exception):
     """An HTML page was asked for without a session: the handler redirects to sign-in."""
 
@@ -50,6 +54,8 @@ class Desk:
     signer: Signer
     limiter: LoginLimiter
     templates: Jinja2Templates
+    # the daemon's own state when it serves the desk beside its patrols (`sentinel run`)
+    health: Callable[[], dict[str, Any]] | None = None
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +64,10 @@ class Desk:
     @property
     def departments(self) -> dict[str, str]:
         return {d.id: d.name for d in self.cfg.settings.departments}
+
+    @property
+    def topics(self) -> dict[str, str]:
+        return {t.id: t.name for t in self.cfg.keywords.topics}
 
     def now(self) -> datetime:
         return self.clock()
@@ -74,6 +84,7 @@ def make_templates() -> Jinja2Templates:
         STEP=present.STEP_LABELS,
         ACTION=present.ACTION_LABELS,
         ROLE=present.ROLE_LABELS,
+        HEALTH=present.HEALTH_LABELS,
         safe_href=present.safe_href,
         highlight=present.highlight,
     )

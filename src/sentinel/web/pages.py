@@ -13,11 +13,20 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sentinel.errors import SentinelError
-from sentinel.web import present
+from sentinel.web import present, printable
 from sentinel.web.auth import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, same
-from sentinel.web.desk import AlertId, Desk, Who, desk_of, form_csrf, page_user, require
+from sentinel.web.desk import (
+    NOTE_LIMIT,
+    AlertId,
+    Desk,
+    Who,
+    desk_of,
+    form_csrf,
+    page_user,
+    require,
+)
 from sentinel.workflow import service
-from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily
+from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily, trends, trends_table
 from sentinel.workflow.states import ActionKind, Role
 
 router = APIRouter()
@@ -187,9 +196,12 @@ async def act(request: Request, alert_id: AlertId, who: PageUser) -> Response:
     try:
         kind = ActionKind(form.get("action", ""))
         days = int(form["days"]) if form.get("days", "").strip() else None
+        note = with_attachment(form.get("note", ""), await _attachment(request))
+        if len(note) > NOTE_LIMIT:
+            raise ValueError(f"报告过长（超过 {NOTE_LIMIT} 字），请精简或分次提交")
         await service.act_for(
             desk.workflow, who.login, alert_id, kind, at=desk.now(),
-            note=form.get("note", "")[:20000], link=form.get("link") or None,
+            note=note, link=form.get("link") or None,
             target_department=form.get("department") or None, days=days,
         )  # fmt: skip
     except service.NotFound:
@@ -199,6 +211,41 @@ async def act(request: Request, alert_id: AlertId, who: PageUser) -> Response:
         flash = quote(desk.signer.flash(str(e)))
         return RedirectResponse(f"{back}{sep}error={flash}", status_code=303)
     return RedirectResponse(back, status_code=303)
+
+
+async def _attachment(request: Request) -> tuple[str, bytes] | None:
+    """The text file sent with a report, if any (the form is parsed once and cached)."""
+    upload = (await request.form()).get("attachment")
+    if isinstance(upload, str) or upload is None:
+        return None
+    try:  # its spooled temporary file is ours to close
+        return (upload.filename, await upload.read(NOTE_LIMIT * 4 + 1)) if upload.filename else None
+    finally:
+        await upload.close()
+
+
+def with_attachment(note: str, attachment: tuple[str, bytes] | None) -> str:
+    """The note with an attached text file's content appended under its name.
+
+    The audit trail keeps text only, so only text files are taken: UTF-8, else GB18030 (what
+    Chinese office software saves as "ANSI"); anything with NUL bytes is refused as binary.
+    """
+    if attachment is None:
+        return note
+    name, raw = attachment
+    if len(raw) > NOTE_LIMIT * 4:
+        raise ValueError("附件过大")
+    if b"\x00" in raw:
+        raise ValueError("附件须为文本文件（.txt）；其他文件请粘贴其文字")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError as e:
+            raise ValueError("附件编码无法识别，请另存为 UTF-8 文本") from e
+    label = name.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    return f"{note.rstrip()}\n\n【附件：{label}】\n{text}".lstrip()
 
 
 @router.get("/evidence/{digest}")
@@ -341,6 +388,93 @@ async def assessment_csv(
     return _csv(table, f"assessment-{lo.isoformat()}-{hi.isoformat()}.csv")
 
 
+def _printable(html: str) -> Response:
+    return HTMLResponse(html, headers={"Content-Security-Policy": printable.PRINT_CSP})
+
+
+@router.get("/reports/daily/print", response_class=HTMLResponse)
+async def daily_print(
+    request: Request, who: PageUser, day: Annotated[date | None, Query(alias="date")] = None
+) -> Response:
+    """The day's log as a standalone printable document (the same as `report daily --html`)."""
+    _reader(who)
+    desk = desk_of(request)
+    log = await daily(desk.store, day=report_day(desk, day), tz=desk.tz, now=desk.now())
+    return _printable(
+        printable.daily_html(
+            log,
+            departments=desk.departments,
+            topics=desk.topics,
+            title=desk.cfg.settings.name,
+            generated_at=desk.now(),
+            tz=desk.tz,
+        )
+    )
+
+
+@router.get("/reports/assessment/print", response_class=HTMLResponse)
+async def assessment_print(
+    request: Request,
+    who: PageUser,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    _reader(who)
+    desk = desk_of(request)
+    lo, hi = _period(desk, start, end)
+    rows = await assessment_rows(desk, lo, hi)
+    return _printable(
+        printable.assessment_html(
+            rows,
+            start=lo,
+            end=hi,
+            departments=desk.departments,
+            title=desk.cfg.settings.name,
+            generated_at=desk.now(),
+            tz=desk.tz,
+        )
+    )
+
+
+async def trend_data(desk: Desk, start: date, end: date) -> dict[str, Any]:
+    data = await trends(desk.store, start=start, end=end, tz=desk.tz)
+    data["names"] = {t: desk.topics.get(t, t) for t in data["series"]}
+    return data
+
+
+@router.get("/reports/trends", response_class=HTMLResponse)
+async def trends_page(
+    request: Request,
+    who: PageUser,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    """New stories per topic per day: a line chart, the table under it, CSV."""
+    _reader(who)
+    desk = desk_of(request)
+    lo, hi = _period(desk, start, end)
+    data = await trend_data(desk, lo, hi)
+    chart = present.trend_chart(data, data["names"])
+    return render(
+        request, "trends.html", who, data=data, chart=chart, start=lo, end=hi,
+        colors=present.TREND_COLORS,
+    )  # fmt: skip
+
+
+@router.get("/reports/trends.csv")
+async def trends_csv(
+    request: Request,
+    who: PageUser,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    _reader(who)
+    desk = desk_of(request)
+    lo, hi = _period(desk, start, end)
+    data = await trends(desk.store, start=lo, end=hi, tz=desk.tz)
+    return _csv(trends_table(data), f"trends-{lo.isoformat()}-{hi.isoformat()}.csv")
+
+
 def _csv(rows: list[list[Any]], filename: str) -> Response:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -363,15 +497,31 @@ async def source_health(desk: Desk) -> list[dict[str, Any]]:
         out.append(
             {
                 "s": s,
-                "selectors_stale": s.last_status == 200 and s.items_last == 0,
-                "failing": s.consecutive_failures > 0,
+                "selectors_stale": s.health == "broken_layout"
+                or (s.last_status == 200 and s.items_last == 0),
+                "failing": s.consecutive_failures > 0 or s.health in ("unreachable", "blocked"),
             }
         )
     return out
 
 
+# how far back the operators' page lists sources' health raised and cleared
+EVENTS_WINDOW = timedelta(days=14)
+EVENTS_SHOWN = 100
+
+
+async def source_events(desk: Desk) -> list[Any]:
+    events = await desk.store.source_events(since=desk.now() - EVENTS_WINDOW)
+    return list(reversed(events))[:EVENTS_SHOWN]  # newest first
+
+
 def calendar_warnings(desk: Desk) -> list[str]:
     return desk.workflow.policy.calendar.warnings(desk.now().astimezone(desk.tz).date())
+
+
+def daemon_health(desk: Desk) -> dict[str, Any] | None:
+    """The running daemon's state, when the desk runs inside it; None under `sentinel web`."""
+    return dict(desk.health()) if desk.health is not None else None
 
 
 @router.get("/operator", response_class=HTMLResponse)
@@ -380,7 +530,8 @@ async def operator(request: Request, who: PageUser) -> Response:
     desk = desk_of(request)
     return render(
         request, "operator.html", who, sources=await source_health(desk),
-        warnings=calendar_warnings(desk),
+        warnings=calendar_warnings(desk), daemon=daemon_health(desk),
+        events=await source_events(desk),
     )  # fmt: skip
 
 

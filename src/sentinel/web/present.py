@@ -51,6 +51,12 @@ ACTION_LABELS = {
     "overdue": "超时",
     "raise_severity": "升级",
 }
+HEALTH_LABELS = {
+    "ok": "正常",
+    "broken_layout": "页面结构变化",
+    "unreachable": "无法访问",
+    "blocked": "被拦截",
+}
 ROLE_LABELS = {"officer": "值班员", "lead": "牵头单位", "leader": "领导", "admin": "管理员"}
 
 
@@ -228,3 +234,47 @@ def bar_chart(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> list[Bar
             )
         )
     return bars
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TrendChart:
+    width: int
+    height: int
+    pad: int
+    series: tuple[Series, ...]
+    max_value: int
+    days: tuple[str, ...]
+    ticks: tuple[tuple[float, str], ...]  # (x, day) labels along the bottom axis
+
+
+TREND_COLORS = ("#2c6fbb", "#c0392b", "#27ae60", "#e67e22", "#8e44ad", "#16a085", "#7f8c8d")
+
+
+def trend_chart(data: dict[str, Any], names: dict[str, str] | None = None) -> TrendChart | None:
+    """One polyline per topic: new stories per day over the period (workflow.reports.trends)."""
+    series_in: dict[str, list[int]] = data["series"]
+    days: list[str] = data["days"]
+    if not series_in or not days:
+        return None
+    width, height, pad = 640, 220, 24
+    top = max(1, max(max(v) for v in series_in.values()))
+    step = (width - 2 * pad) / max(1, len(days) - 1)
+
+    def xy(i: int, v: int) -> str:
+        return f"{pad + i * step:.1f},{height - pad - v / top * (height - 2 * pad):.1f}"
+
+    labels = names or {}
+    series = tuple(
+        Series(
+            label=labels.get(topic, topic),
+            points=" ".join(xy(i, v) for i, v in enumerate(values)),
+            last=sum(values),
+        )
+        for topic, values in series_in.items()
+    )
+    every = max(1, len(days) // 6)
+    ticks = tuple((pad + i * step, days[i][5:]) for i in range(0, len(days), every))
+    return TrendChart(
+        width=width, height=height, pad=pad, series=series, max_value=top,
+        days=tuple(days), ticks=ticks,
+    )  # fmt: skip

@@ -1,17 +1,19 @@
 """Assessment (Art. 12–13) per department, and the day's public-opinion log (舆情日志).
 
-Both are plain dicts, ready for JSON; the CLI renders them as text (HTML comes with the web desk).
+All are plain dicts, ready for JSON; the CLI and the web desk render them as text, CSV, HTML.
+And new stories per topic per day (trends), for the leaders' line chart.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sentinel.store import AlertRow, Store
+from sentinel.store import AlertRow, Store, StoryView
 from sentinel.workflow.alerts import overdue_steps
 
 ASSESSMENT_COLUMNS = (
@@ -110,3 +112,43 @@ async def daily(store: Store, *, day: date, tz: ZoneInfo, now: datetime) -> dict
         "open_alerts_by_state": dict(sorted(by_state.items())),
         "overdue": overdue,
     }
+
+
+def topic_trends(
+    stories: Iterable[StoryView], *, start: date, end: date, tz: ZoneInfo
+) -> dict[str, Any]:
+    """New stories per topic per local day in [start, end] (both included), zeros filled in.
+
+    A story counts on the day it was first seen; stories first seen outside the period are left
+    out, so the caller may pass every story seen since `start`.
+    """
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    series: dict[str, list[int]] = {}
+    for s in stories:
+        i = index.get(s.first_seen_at.astimezone(tz).date())
+        if i is None:
+            continue
+        series.setdefault(s.topic_id, [0] * len(days))[i] += 1
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "days": [d.isoformat() for d in days],
+        "series": dict(sorted(series.items())),
+        "totals": {t: sum(v) for t, v in sorted(series.items())},
+    }
+
+
+async def trends(store: Store, *, start: date, end: date, tz: ZoneInfo) -> dict[str, Any]:
+    """topic_trends over the stored stories seen since the period began."""
+    since = datetime.combine(start, time(0), tzinfo=tz)
+    return topic_trends(await store.stories(since=since), start=start, end=end, tz=tz)
+
+
+def trends_table(data: dict[str, Any]) -> list[list[Any]]:
+    """The trends as rows for CSV: date, then one column per topic."""
+    topics = list(data["series"])
+    rows: list[list[Any]] = [["date", *topics]]
+    for i, day in enumerate(data["days"]):
+        rows.append([day, *(data["series"][t][i] for t in topics)])
+    return rows
