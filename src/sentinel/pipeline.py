@@ -125,7 +125,11 @@ class _Tally:
 
 
 def fetch_policy(cfg: Config, source: Source) -> FetchPolicy:
+    """How the source is fetched; ConfigError when an `{env: NAME}` it needs is not set."""
+    from sentinel.sources.reach import reach
+
     polite = source.politeness or cfg.sources.defaults.politeness
+    own = reach(source)
     return FetchPolicy(
         source_id=source.id,
         rate=polite.rate,
@@ -133,6 +137,9 @@ def fetch_policy(cfg: Config, source: Source) -> FetchPolicy:
         robots=polite.robots,
         allow_private=source.allow_private,
         encoding=source.encoding,
+        headers=own.headers,
+        cookies=own.cookies,
+        proxy=own.proxy,
     )
 
 
@@ -461,7 +468,19 @@ class Patrol:
     async def _detail(
         self, src: Source, policy: FetchPolicy, post: Post
     ) -> tuple[Post, Page | None]:
-        """The post's own page, for its body; a failure keeps the list's version of the post."""
+        """The post's own page, for its body; a failure keeps the list's version of the post.
+
+        Only on the source's own site (its list pages' hosts, or `hosts:`): a list may link
+        anywhere, and the source's cookies, rate and allow_private were granted for its site.
+        """
+        from sentinel.sources.reach import on_site
+
+        if not on_site(src, post.url):
+            log.info(
+                "detail page skipped: not on the source's site (add its host to `hosts:`)",
+                extra={"source_id": src.id, "url": post.url},
+            )
+            return post, None
         try:
             page = await self.fetcher.get(post.url, policy=policy)
             return extract_detail(src, page, post), page

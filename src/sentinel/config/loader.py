@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AnyHttpUrl, BaseModel, ValidationError
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
-from sentinel.config.models import KeywordsFile, SentinelFile, SourcesFile
+from sentinel.config.models import KeywordsFile, SentinelFile, SourceKind, SourcesFile
 from sentinel.errors import ConfigError, ConfigErrors
 
 SOURCES = "sources.yaml"
@@ -242,6 +243,88 @@ def cross_check(cfg: Config) -> list[ConfigError]:
     return errors
 
 
+# ------------------------------------------------------------------------------------- rsshub
+# Here rather than in sources/: the loader turns a route into the source's url, and config sits
+# below sources in the layers. sources.rsshub re-exports it.
+
+# Characters a route keeps as they are: path separators, already-escaped bytes, and the
+# sub-delimiters RSSHub uses in route parameters (`/weibo/user/123/exclude_rt=1&showAuthor=0`).
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
+def rsshub_url(base: str, route: str) -> str:
+    """The feed URL of `route` on the RSSHub instance at `base`.
+
+    The base may sit under a path (`https://host/rsshub/`); non-ASCII route text is
+    percent-encoded as UTF-8. A route that would leave the instance (a scheme, `//host`, `..`)
+    is refused with ValueError, as is a base that is not an http(s) URL.
+    """
+    parts = urlsplit(base.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"RSSHub base URL must be http(s)://host[/path], not {base!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"RSSHub base URL takes no query or fragment: {base!r}")
+    route = route.strip()
+    if not route or route == "/":
+        raise ValueError("an RSSHub route is a path such as /tieba/forum/明光")
+    if "://" in route or route.startswith("//") or "\\" in route:
+        raise ValueError(f"an RSSHub route is a path on the instance, not a URL: {route!r}")
+    path, _, query = route.partition("?")
+    path = path if path.startswith("/") else "/" + path
+    if any(seg in ("..", ".") for seg in path.split("/")):
+        raise ValueError(f"an RSSHub route may not climb out of the instance: {route!r}")
+    if "#" in path or "#" in query:
+        raise ValueError(f"an RSSHub route takes no fragment: {route!r}")
+    full = parts.path.rstrip("/") + quote(path, safe=_PATH_SAFE)
+    return urlunsplit((parts.scheme, parts.netloc, full, quote(query, safe=_QUERY_SAFE), ""))
+
+
+def _rsshub_errors(cfg: Config) -> list[ConfigError]:
+    """`rsshub:` sources: kind rss, exactly one of url/rsshub, a base URL, a route that resolves."""
+    errors: list[ConfigError] = []
+    hub = cfg.settings.rsshub
+    for i, src in enumerate(cfg.sources.sources):
+        at = ("sources", i, "rsshub")
+        if src.rsshub is None:
+            if src.url is None:
+                msg = f"source {src.id!r} needs `url:` (or `rsshub:` with a route)"
+                errors.append(cfg.error(SOURCES, ("sources", i), msg))
+            continue
+        if src.url is not None:
+            msg = f"source {src.id!r}: give either `url:` or `rsshub:`, not both"
+            errors.append(cfg.error(SOURCES, at, msg))
+        if src.kind is not SourceKind.rss:
+            msg = f"source {src.id!r}: an rsshub route is a feed, so `kind: rss`"
+            errors.append(cfg.error(SOURCES, at, msg))
+        if hub is None:
+            path, _ = cfg.where(SETTINGS, ())
+            msg = f"source {src.id!r} uses rsshub, but {path} sets no `rsshub: {{base_url: ...}}`"
+            errors.append(cfg.error(SOURCES, at, msg))
+            continue
+        try:
+            rsshub_url(hub.base_url, src.rsshub)
+        except ValueError as e:
+            errors.append(cfg.error(SOURCES, at, f"source {src.id!r}: {e}"))
+    return errors
+
+
+def _with_rsshub_urls(cfg: Config) -> Config:
+    """The config with every rsshub source's `url` built from its route (checked already)."""
+    hub = cfg.settings.rsshub
+    if hub is None or not any(s.rsshub for s in cfg.sources.sources):
+        return cfg
+    sources = [
+        (
+            s.model_copy(update={"url": AnyHttpUrl(rsshub_url(hub.base_url, s.rsshub))})
+            if s.rsshub
+            else s
+        )
+        for s in cfg.sources.sources
+    ]
+    return replace(cfg, sources=cfg.sources.model_copy(update={"sources": sources}))
+
+
 def load_config(directory: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate all three files; raise ConfigErrors listing every problem found."""
     base = config_dir(directory)
@@ -265,7 +348,7 @@ def load_config(directory: str | os.PathLike[str] | None = None) -> Config:
         settings=parsed[SETTINGS],  # type: ignore[arg-type]
         docs=docs,
     )
-    errors = cross_check(cfg)
+    errors = cross_check(cfg) + _rsshub_errors(cfg)
     if errors:
         raise ConfigErrors(errors)
-    return cfg
+    return _with_rsshub_urls(cfg)

@@ -90,11 +90,36 @@ class Politeness(Strict):
     robots: bool = Field(True, description="obey robots.txt")
 
 
+ENV_NAME_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+PROXY_SCHEMES = ("http", "https")  # socks needs the socksio package, which is not installed
+
+
+class EnvRef(Strict):
+    """A value read from the environment when the source is fetched: `{env: NAME}`.
+
+    Secrets (tokens, session cookies, proxy passwords) stay out of sources.yaml.
+    """
+
+    env: str = Field(..., pattern=ENV_NAME_RE, description="environment variable to read")
+
+
+Reach = str | EnvRef  # a literal value, or one from the environment
+
+
+class RsshubSettings(Strict):
+    base_url: str = Field(..., description="the RSSHub instance, e.g. http://10.0.0.5:1200")
+
+
 class Source(Strict):
     id: str = Field(..., pattern=ID_RE, description="stable id, lower case")
     name: str = Field("", description="display name")
     kind: SourceKind = Field(..., description="rss, html or json")
-    url: AnyHttpUrl = Field(..., description="the list page, feed or API")
+    url: AnyHttpUrl | None = Field(
+        None, description="the list page, feed or API (set by the loader for rsshub sources)"
+    )
+    rsshub: str | None = Field(
+        None, description="an RSSHub route (/tieba/forum/明光) instead of url; kind rss"
+    )
     urls: list[AnyHttpUrl] = Field(default_factory=list, description="more list URLs")
     preset: str | None = Field(None, description="a named set of selectors (see sources/)")
     selectors: Selectors = Field(default_factory=Selectors, description="html selectors")
@@ -110,6 +135,14 @@ class Source(Strict):
     every: Duration | None = Field(None, description="fetch more often than the duty cadence")
     politeness: Politeness | None = Field(None, description="override the defaults per host")
     allow_private: bool = Field(False, description="may reach private/loopback addresses")
+    hosts: list[str] = Field(
+        default_factory=list, description="other hosts whose post pages may be fetched"
+    )
+    proxy: Reach | None = Field(None, description="http(s)://[user:pass@]host:port for this source")
+    headers: dict[str, Reach] = Field(default_factory=dict, description="extra request headers")
+    cookies: dict[str, Reach] = Field(
+        default_factory=dict, description="cookies sent with each request"
+    )
     enabled: bool = Field(True, description="false: keep the entry but do not patrol it")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -127,6 +160,21 @@ class Source(Strict):
             raise ValueError(f"unknown encoding {v!r}") from e
         return v
 
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, v: Reach | None) -> Reach | None:
+        if isinstance(v, str):
+            check_proxy(v)
+        return v
+
+    @field_validator("hosts")
+    @classmethod
+    def _bare_hosts(cls, v: list[str]) -> list[str]:
+        for host in v:
+            if not host or any(c in host for c in "/:@ "):
+                raise ValueError(f"a host is a name like bbs.example.cn, not {host!r}")
+        return [h.lower() for h in v]
+
     @model_validator(mode="after")
     def _kind_needs(self) -> Source:
         if self.kind is SourceKind.json and self.json_fields is None:
@@ -136,6 +184,19 @@ class Source(Strict):
     @property
     def list_urls(self) -> list[str]:
         return [str(self.url), *(str(u) for u in self.urls)]
+
+
+def check_proxy(url: str) -> str:
+    """The proxy URL unchanged, or ValueError saying what is wrong with it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.startswith("socks"):
+        raise ValueError("socks proxies are not supported (the socksio package is not installed)")
+    if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
+        # the URL itself is not repeated: it may carry a password
+        raise ValueError(f"a proxy is http(s)://host:port (scheme here: {parts.scheme!r})")
+    return url
 
 
 class SourceDefaults(Strict):
@@ -259,6 +320,9 @@ class SentinelFile(Strict):
         default_factory=EscalationSettings, description="severity raised by spread and reaction"
     )
     leaders: list[str] = Field(default_factory=list, description="logins of leaders (read all)")
+    rsshub: RsshubSettings | None = Field(
+        None, description="the RSSHub instance that `rsshub:` routes in sources.yaml use"
+    )
     notify: NotifySettings = Field(
         default_factory=NotifySettings, description="digests and pushes: SMTP, IM bots, per dept"
     )

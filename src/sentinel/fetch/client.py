@@ -140,9 +140,14 @@ class Fetcher:
         started = time.perf_counter()
         engine = self._engine if policy.proxy is None else self._proxy_engine(policy, url)
         headers = self._request_headers(policy, validators)
+        own_host = httpx.URL(url).host if policy.headers or policy.cookies else None
         current = url
         seen: set[str] | None = None
         for _hop in range(self._max_redirects + 1):
+            if own_host is not None and current != url and httpx.URL(current).host != own_host:
+                # the source's headers and cookies stay with its own host
+                headers = self._request_headers(_BARE, validators)
+                own_host = None
             try:
                 result = await self._hop(engine, current, url, headers, policy, validators, started)
             except FetchError:
@@ -288,11 +293,13 @@ class Fetcher:
         extra = policy.headers
         etag = validators.etag if validators is not None else None
         modified = validators.last_modified if validators is not None else None
-        if not extra and etag is None and modified is None:
+        if not extra and not policy.cookies and etag is None and modified is None:
             return self._headers  # the common case; httpx.Request copies it
         headers = self._headers.copy()
         for name, value in extra:
             headers[name] = value
+        if policy.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in policy.cookies)
         if etag:
             headers["If-None-Match"] = etag
         if modified:
@@ -405,6 +412,7 @@ def _validators(headers: _Wanted, previous: Validators | None) -> Validators:
 
 
 _NO_VALIDATORS = Validators()
+_BARE = FetchPolicy()  # no headers or cookies of a source's own
 
 
 def _content_type(value: str) -> tuple[str, str | None]:

@@ -24,8 +24,10 @@ class FetchPolicy:
     robots: bool = True
     allow_private: bool = False
     encoding: str | None = None  # operator override of the declared charset
+    # Sent only to the host of the requested URL: a redirect elsewhere must not carry a token.
     headers: tuple[tuple[str, str], ...] = ()
-    proxy: str | None = None
+    cookies: tuple[tuple[str, str], ...] = ()
+    proxy: str | None = None  # http(s)://host:port; one client per proxy, kept for the process
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
