@@ -18,12 +18,15 @@ from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ahocorasick_rs import AhoCorasick
+
 # What the topics of the repository's keywords.yaml react to; posts are made relevant by
 # putting one of these (and usually a region word) into them.
 TOPIC_WORDS = ["强拆", "补偿款", "拖欠工资", "讨薪", "偷排", "垃圾成堆", "乱收费", "路灯不亮"]
 CRITICAL_WORDS = ["坍塌", "爆炸", "中毒"]
 REGION = ["明光", "女山湖镇", "管店镇", "自来桥镇", "涧溪镇", "张八岭", "明东街道"]
 _PUNCT = "，，，。。！？、；"
+ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -52,14 +55,30 @@ class Words:
         self.words = [w for w, _ in common]
         self.weights = [f for _, f in common]
         self.rng = rng
+        # Filler must not hit a topic by chance (死亡 and 聚集 are common words): relevance
+        # and criticality come only from the share the Spec asks for.
+        self._topic = AhoCorasick(_topic_words())
 
     def sentence(self, lo: int, hi: int) -> str:
-        out: list[str] = []
-        for w in self.rng.choices(self.words, weights=self.weights, k=self.rng.randint(lo, hi)):
-            out.append(w)
-            if self.rng.random() < 0.1:
-                out.append(self.rng.choice(_PUNCT))
-        return "".join(out)
+        while True:
+            out: list[str] = []
+            for w in self.rng.choices(self.words, weights=self.weights, k=self.rng.randint(lo, hi)):
+                out.append(w)
+                if self.rng.random() < 0.1:
+                    out.append(self.rng.choice(_PUNCT))
+            text = "".join(out)
+            if not self._topic.find_matches_as_indexes(text, overlapping=True):
+                return text
+
+
+def _topic_words() -> list[str]:
+    """Every word of the repository's keywords.yaml topics, folded as the matcher folds."""
+    from sentinel.config.loader import KEYWORDS, read_yaml, validate
+    from sentinel.config.models import KeywordsFile
+    from sentinel.match.fold import fold
+
+    keywords = validate(read_yaml(ROOT / KEYWORDS), KeywordsFile)
+    return sorted({fold(w) for t in keywords.topics for w in (*t.any, *t.all)})
 
 
 def _encodable(word: str) -> bool:

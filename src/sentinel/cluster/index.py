@@ -29,16 +29,25 @@ class StoryIndex:
         self.threshold = threshold
         self.title_threshold = title_threshold
         self._sigs: list[tuple[int, Signature]] = []  # (story id, post signature)
-        self._buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+        self._buckets: dict[int, list[int]] = defaultdict(list)
 
     def __len__(self) -> int:
         return len(self._sigs)
 
-    def _keys(self, sig: Signature) -> list[tuple[int, bytes]]:
-        keys = [(b, sig.text[b * ROWS : (b + 1) * ROWS].tobytes()) for b in range(TEXT_BANDS)]
+    def _keys(self, sig: Signature) -> list[int]:
+        # One int per band (band number in the high bits): a tuple of an int and a bytes object
+        # cost three objects per key, and an index holds 48 keys per post.
+        text = sig.text.tobytes()
+        step = ROWS * 4
+        keys = [
+            (b << 128) | int.from_bytes(text[b * step : (b + 1) * step], "little")
+            for b in range(TEXT_BANDS)
+        ]
         if not (sig.title == sig.title[0]).all():  # an empty title would bucket everything
+            title = sig.title.tobytes()
             keys += [
-                (TEXT_BANDS + b, sig.title[b * ROWS : (b + 1) * ROWS].tobytes())
+                ((TEXT_BANDS + b) << 128)
+                | int.from_bytes(title[b * step : (b + 1) * step], "little")
                 for b in range(TITLE_BANDS)
             ]
         return keys

@@ -88,9 +88,13 @@ def is_web_url(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
+@functools.lru_cache(maxsize=65536)
 def web_url(link: str, base: str) -> str | None:
     """The canonical absolute http(s) URL of a link found on a page, or None for anything else
-    (javascript:, mailto:, a malformed host or port): a page's bad link only costs that item."""
+    (javascript:, mailto:, a malformed host or port): a page's bad link only costs that item.
+
+    Cached: the next patrol finds the same links on the same list pages again.
+    """
     try:
         url = canonical_url(link, base)
     except ValueError:

@@ -7,7 +7,9 @@ import zlib
 from sentinel.errors import StoreError
 
 CODEC = "zlib"  # stdlib; zstd would need a new dependency on Python 3.11
-_LEVEL = 6
+# Level 3: ~2.5x faster than the default 6 on HTML pages for ~5% larger output; evidence is
+# written on the patrol's hot path and read rarely.
+_LEVEL = 3
 
 
 def pack(raw: bytes) -> tuple[str, bytes]:

@@ -106,7 +106,14 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+# Execution option of single-statement reads on SQLite: no BEGIN of their own (one round trip
+# to the driver's thread saved; a single SELECT is consistent by itself).
+BARE_READ = "sentinel_bare_read"
+
+
 def _sqlite_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(BARE_READ):
+        return
     connection.exec_driver_sql("BEGIN")
 
 

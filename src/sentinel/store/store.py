@@ -26,13 +26,13 @@ from sentinel.sources.health import Health
 from sentinel.sources.health import State as HealthState
 from sentinel.store.compress import unpack
 from sentinel.store.engine import (
+    BARE_READ,
     create_engine,
     dialect_insert,
     single_writer,
     translate_errors,
 )
 from sentinel.store.fetchlog import HealthRecord, write_fetches, write_health
-from sentinel.store.migrate import upgrade_to_head
 from sentinel.store.records import (
     AlertEventRow,
     AlertRow,
@@ -155,6 +155,9 @@ class Store:
                         # only takes effect outside a transaction, so it goes in before BEGIN.
                         await conn.run_sync(_sqlite_pragma, "PRAGMA foreign_keys=OFF")
                     try:
+                        # Imported here: Alembic costs ~10 MB that a running patrol never needs.
+                        from sentinel.store.migrate import upgrade_to_head
+
                         async with conn.begin():
                             await conn.run_sync(upgrade_to_head)
                             if sqlite:
@@ -344,6 +347,7 @@ class Store:
         known: dict[str, KnownPost] = {}
         with translate_errors("reading posts"):
             async with self.engine.connect() as conn:
+                conn = await conn.execution_options(**{BARE_READ: True})
                 for chunk in _chunks(urls):
                     q = select(
                         post.c.url, post.c.id, post.c.replies, post.c.views, post.c.story_id
