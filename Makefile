@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run demo test lint bench clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,9 @@ run: setup
 	$(VENV)/bin/sentinel check
 	$(VENV)/bin/sentinel db upgrade
 	$(VENV)/bin/sentinel -v run
+
+demo: setup
+	$(VENV)/bin/sentinel demo --dir data/demo
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench migrations
