@@ -157,3 +157,24 @@ def test_lines_are_found_deep_in_a_long_file(tmp_path: Path) -> None:
     body += "  - {id: s7, kind: rss, url: 'http://127.0.0.1:8000/x.xml'}\n"
     (err,) = errors_of(write(tmp_path, sources="sources:\n" + body))
     assert err == f"{tmp_path / 'sources.yaml'}:302: duplicate source id 's7'"
+
+
+def test_sources_read_one_entry_at_a_time_equal_the_general_reading(tmp_path: Path) -> None:
+    from sentinel.config.loader import read_sources, read_yaml, validate
+    from sentinel.config.models import SourcesFile
+
+    for path in (ROOT / "sources.yaml", write(tmp_path) / "sources.yaml"):
+        _, streamed = read_sources(path)
+        assert streamed == validate(read_yaml(path), SourcesFile)
+        assert streamed.sources
+
+
+def test_sources_shapes_the_stream_does_not_take_are_still_checked(tmp_path: Path) -> None:
+    twice = SOURCES + "sources: []\n"
+    (err,) = errors_of(write(tmp_path, sources=twice))
+    assert "duplicate key 'sources'" in err and err.startswith(f"{tmp_path / 'sources.yaml'}:8:")
+    (err,) = errors_of(write(tmp_path, sources="sources: {a: 1}\n"))
+    assert err.startswith(f"{tmp_path / 'sources.yaml'}:1:")
+    bad_default = "defaults:\n  politeness: {rate: -1}\n" + SOURCES
+    (err,) = errors_of(write(tmp_path, sources=bad_default))
+    assert err.startswith(f"{tmp_path / 'sources.yaml'}:2:") and "rate" in err

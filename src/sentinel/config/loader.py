@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import yaml
+import yaml.composer
+import yaml.events
 from pydantic import AnyHttpUrl, BaseModel, ValidationError
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
-from sentinel.config.models import KeywordsFile, SentinelFile, SourceKind, SourcesFile
+from sentinel.config.models import KeywordsFile, SentinelFile, Source, SourceKind, SourcesFile
 from sentinel.errors import ConfigError, ConfigErrors
 
 SOURCES = "sources.yaml"
@@ -103,18 +105,7 @@ class Located:
         return Located(path=self.path, text=self.text)
 
     def line(self, loc: Sequence[str | int]) -> int | None:
-        node = self.tree
-        line: int | None = 1
-        for part in loc:
-            if isinstance(node, LineMap) and part in node:
-                line = node.lines.get(part, line)
-                node = node[part]
-            elif isinstance(node, LineList) and isinstance(part, int) and part < len(node):
-                line = node.lines[part]
-                node = node[part]
-            else:
-                break
-        return line
+        return _walk(self.tree, loc, line=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,22 +135,132 @@ def config_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else Path.cwd()
 
 
-def read_yaml(path: Path) -> Located:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
         raise ConfigError("file not found", file=str(path)) from e
     except UnicodeDecodeError as e:
         raise ConfigError(f"not UTF-8 text ({e.reason})", file=str(path)) from e
+
+
+def _syntax(e: yaml.MarkedYAMLError, path: Path) -> ConfigError:
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark is not None else None
+    return ConfigError(f"YAML syntax: {e.problem or e.context}", file=str(path), line=line)
+
+
+def read_yaml(path: Path) -> Located:
+    text = _read_text(path)
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(
-            f"YAML syntax: {e.problem or e.context}", file=str(path), line=line
-        ) from e
+        raise _syntax(e, path) from e
     return Located(path=path, data=data if data is not None else LineMap(), text=text)
+
+
+def _walk(tree: Any, loc: Sequence[str | int], *, line: int | None) -> int | None:
+    node = tree
+    for part in loc:
+        if isinstance(node, LineMap) and part in node:
+            line = node.lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and part < len(node):
+            line = node.lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+class _Streaming(yaml.composer.Composer, _Loader):  # type: ignore[misc]
+    """libyaml's events, composed in Python one node at a time (the C composer builds the
+    whole document's node graph before anything can be dropped)."""
+
+    def __init__(self, stream: str) -> None:
+        _Loader.__init__(self, stream)  # type: ignore[call-arg]
+        yaml.composer.Composer.__init__(self)
+
+
+def read_sources(path: Path) -> tuple[Located, SourcesFile]:
+    """sources.yaml, one source at a time.
+
+    A province's file lists tens of thousands of sources. Building the whole line-numbered
+    tree and then validating it held the node graph, the tree and the models at once, which
+    was most of the daemon's peak memory; here each entry's nodes are composed, built into a
+    Source and dropped before the next. Files of another shape take the general way.
+    """
+    text = _read_text(path)
+    located = Located(path=path, text=text)
+    loader = _Streaming(text)
+    try:
+        try:
+            parsed = _stream_sources(loader, path)
+        except yaml.MarkedYAMLError as e:
+            raise _syntax(e, path) from e
+    finally:
+        loader.dispose()
+    if parsed is None:
+        return located, validate(read_yaml(path), SourcesFile)
+    return located, parsed
+
+
+def _stream_sources(loader: _Streaming, path: Path) -> SourcesFile | None:
+    ev = yaml.events
+    loader.get_event()  # stream start
+    if loader.check_event(ev.StreamEndEvent):
+        return SourcesFile()
+    loader.get_event()  # document start
+    if not loader.check_event(ev.MappingStartEvent):
+        return None
+    start = loader.get_event()
+    pairs: list[tuple[yaml.Node, yaml.Node]] = []
+    sources: list[Source] | None = None
+    errors: list[ConfigError] = []
+    while not loader.check_event(ev.MappingEndEvent):
+        key = loader.compose_node(None, None)
+        if not (isinstance(key, yaml.ScalarNode) and key.value == "sources"):
+            pairs.append((key, loader.compose_node(None, None)))
+            continue
+        if sources is not None or not loader.check_event(ev.SequenceStartEvent):
+            return None  # a second `sources:`, or not a list: the general way says so
+        loader.get_event()
+        sources = []
+        while not loader.check_event(ev.SequenceEndEvent):
+            node = loader.compose_node(None, None)
+            first = node.start_mark.line + 1
+            entry = loader.construct_document(node)
+            try:
+                sources.append(Source.model_validate(entry))
+            except ValidationError as e:
+                errors += _errors(e, path, functools.partial(_walk, entry, line=first))
+        loader.get_event()
+    end = loader.get_event()
+    loader.get_event()  # document end
+    if not loader.check_event(ev.StreamEndEvent):
+        return None  # several documents: the general way refuses them with their line
+    root = yaml.MappingNode(
+        "tag:yaml.org,2002:map", pairs, start_mark=start.start_mark, end_mark=end.end_mark
+    )
+    top = loader.construct_document(root)
+    try:
+        head = SourcesFile.model_validate({**top, "sources": []})
+    except ValidationError as e:
+        errors += _errors(e, path, functools.partial(_walk, top, line=1))
+        head = SourcesFile()
+    if errors:
+        raise ConfigErrors(errors)
+    return head.model_copy(update={"sources": sources or []})
+
+
+def _errors(
+    e: ValidationError, path: Path, line_of: Callable[[Loc], int | None]
+) -> list[ConfigError]:
+    out = []
+    for err in e.errors():
+        loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        out.append(ConfigError(_describe(err), file=str(path), line=line_of(loc)))
+    return out
 
 
 def _describe(err: Any) -> str:
@@ -180,12 +281,8 @@ def validate(doc: Located, model: type[M]) -> M:
         # LineMap and LineList are a dict and a list: pydantic takes them as they are.
         return model.model_validate(doc.data)
     except ValidationError as e:
-        errors = []
-        for err in e.errors():
-            loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-            # Pydantic appends the union member or validator name; drop what YAML does not have.
-            errors.append(ConfigError(_describe(err), file=str(doc.path), line=doc.line(loc)))
-        raise ConfigErrors(errors) from e
+        # Pydantic appends the union member or validator name; drop what YAML does not have.
+        raise ConfigErrors(_errors(e, doc.path, doc.line)) from e
 
 
 def _check_selector(sel: str | None) -> str | None:
@@ -345,6 +442,9 @@ def load_config(directory: str | os.PathLike[str] | None = None) -> Config:
     parsed: dict[str, BaseModel] = {}
     for name, model in ((SOURCES, SourcesFile), (KEYWORDS, KeywordsFile), (SETTINGS, SentinelFile)):
         try:
+            if model is SourcesFile:
+                docs[name], parsed[name] = read_sources(base / name)
+                continue
             docs[name] = read_yaml(base / name)
             parsed[name] = validate(docs[name], model)
         except ConfigErrors as e:
