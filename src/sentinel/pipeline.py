@@ -27,6 +27,7 @@ from sentinel.match import Hit, Matcher
 from sentinel.sources import resolve
 from sentinel.sources.health import Health, Observation, looks_blocked
 from sentinel.sources.health import step as health_step
+from sentinel.sources.reach import on_site
 from sentinel.store import FetchRecord, KnownPost, PostLink, Store, Tx, database_url
 from sentinel.workflow.alerts import build_policy, escalate, open_alert
 
@@ -473,8 +474,6 @@ class Patrol:
         Only on the source's own site (its list pages' hosts, or `hosts:`): a list may link
         anywhere, and the source's cookies, rate and allow_private were granted for its site.
         """
-        from sentinel.sources.reach import on_site
-
         if not on_site(src, post.url):
             log.info(
                 "detail page skipped: not on the source's site (add its host to `hosts:`)",
@@ -709,7 +708,9 @@ async def try_source(
         posts = extract_list(src, page)
         if src.detail is not None:
             posts = [
-                extract_detail(src, d, p) if (d := await _maybe(client, policy, p.url)) else p
+                extract_detail(src, d, p)
+                if on_site(src, p.url) and (d := await _maybe(client, policy, p.url))
+                else p
                 for p in posts
             ]
     finally:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from sentinel.cli import app
 from sentinel.config import load_config
-from sentinel.pipeline import Patrol
+from sentinel.pipeline import Patrol, try_source
 from tests.fixtures.sites import KEYWORDS, SENTINEL, publish, write_config
 from tests.servers import LocalSite
 
@@ -116,6 +116,11 @@ async def test_reach_and_detail_pages_only_on_the_own_site(
     assert detail["x-token"] == "t0k"
     assert site.hits("/off/2.html") == 0  # another host: not fetched, post kept from the list
     assert set(posts) == {"明光市召开安全生产工作会议", "管店镇垃圾成堆"}
+
+    # `sentinel try` keeps to the same rule.
+    portal = next(s for s in cfg.sources.sources if s.id == "portal")
+    tried = await try_source(cfg, portal)
+    assert len(tried.posts) == 2 and site.hits("/off/2.html") == 0
 
 
 # ------------------------------------------------------------------------ sentinel sources add
