@@ -9,7 +9,14 @@ pause of a day a source is due once, not once per missed patrol.
 A source is due at `now` when
 - it is enabled, and
 - it was never patrolled, or a duty patrol time has passed since its last patrol started, or its
-  own `every` has elapsed since then.
+  own `every` has elapsed since then, and
+- it is not backing off: a source whose last n ≥ 1 fetches failed (`failures`) waits
+  `backoff(n) = min(interval × 2^(n-1), 24 h)` after its last patrol, as miniflux polls a failing
+  feed less. `interval` is the cadence in force for the source: its own `every` when that is
+  shorter than the duty interval at its last patrol, else that duty interval (the gap from the
+  duty patrol at or before the last patrol to the next one). The wait is counted from the
+  duty patrol slot when the source runs on the duty grid, so a tick a few minutes late does not
+  push a source that failed once past the next duty patrol. One success resets n to 0.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from sentinel.workflow.calendar import require_aware
 from sentinel.workflow.duty import DutySchedule
 
 log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=24)
 
 # every duty day has patrols, so the latest one is at most a night and a day back
 _LOOKBACK_DAYS = 3
@@ -104,13 +113,17 @@ def due_sources(
     sources: Sequence[Source],
     state: Mapping[str, datetime | None],
     heightened: Sequence[HeightenedPeriod] = (),
+    failures: Mapping[str, int] | None = None,
 ) -> list[Source]:
     """The sources to patrol at `now`, in the order given (see the module docstring).
 
     `state` maps a source id to when its last patrol started; a missing id means never.
+    `failures` maps a source id to its consecutive failed fetches; a missing id means none.
     """
     require_aware(now, "now")
-    duty = last_duty_patrol(now, with_heightened(schedule, heightened))
+    schedule = with_heightened(schedule, heightened)
+    duty = last_duty_patrol(now, schedule)
+    failing = failures or {}
     due: list[Source] = []
     for source in sources:
         if not source.enabled:
@@ -120,9 +133,32 @@ def due_sources(
             due.append(source)
             continue
         require_aware(last, f"last patrol of {source.id}")
+        n = failing.get(source.id, 0)
+        if n > 0 and now < backoff_until(source, last, n, schedule):
+            continue
         if duty > last or (source.every is not None and now - last >= source.every):
             due.append(source)
     return due
+
+
+def backoff(interval: timedelta, failures: int) -> timedelta:
+    """The wait after `failures` ≥ 1 consecutive failures: interval × 2^(n-1), at most 24 h."""
+    if failures < 1:
+        return timedelta(0)
+    # the exponent is capped before multiplying: 2^(n-1) for a source dead for months overflows
+    wait: timedelta = interval * (2 ** min(failures - 1, 20))
+    return min(wait, MAX_BACKOFF)
+
+
+def backoff_until(
+    source: Source, last: datetime, failures: int, schedule: DutySchedule
+) -> datetime:
+    """When a source whose last patrol at `last` was its `failures`-th failure is due again."""
+    slot = last_duty_patrol(last, schedule)
+    interval = schedule.interval_at(slot)
+    if source.every is not None and source.every < interval:
+        return last + backoff(source.every, failures)
+    return slot + backoff(interval, failures)
 
 
 Tick = Callable[[], Awaitable[None]]

@@ -186,3 +186,75 @@ async def test_live_reload_takes_valid_edits_and_rejects_invalid_ones(
         clock.advance(minutes=1)
         await d.tick()
         assert d.health()["last_config_error"] is None
+
+
+EMPTY_FEED = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+
+def lead_digests(mail: MailServer) -> list[str]:
+    return [
+        m.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for m in mail.inbox.mails
+        if "舆情摘要" in str(m["Subject"]) and str(m["To"]) == "lead@example.gov.cn"
+    ]
+
+
+async def test_source_health_reaches_the_lead_office_and_failing_sources_back_off(
+    site: LocalSite, mail: MailServer, tmp_path: Path
+) -> None:
+    # nothing to alert on: the feed is blocked, every other list page is missing (404)
+    site.serve("/robots.txt", "User-agent: *\n", content_type="text/plain")
+    site.serve("/feed.xml", "denied", status=403)
+    config = write_county(tmp_path / "cfg", site, mail.port)
+    clock = Clock(MONDAY_10)
+    async with daemon(config, tmp_path, clock) as d:
+        first = await d.tick()
+        assert first.duty and first.posts_new == 0
+        [text] = lead_digests(mail)  # the lead office alone, with no alert to report
+        health = text[text.index("数据源状况") :]
+        assert "feed 出现异常：被拦截（HTTP 403）" in health
+        assert "目前异常的数据源：\n- feed：被拦截" in health
+        assert len(mail.inbox.mails) == 1
+
+        site.serve("/feed.xml", EMPTY_FEED, content_type="application/rss+xml")
+        clock.advance(minutes=57)  # 11:02: after one failure, sources are due at the hour
+        second = await d.tick()
+        assert set(second.patrolled) == {"forum", "portal", "tw", "feed", "api"}
+        texts = lead_digests(mail)
+        assert len(texts) == 2
+        health = texts[1][texts[1].index("数据源状况") :]
+        assert "feed 已恢复" in health and "出现异常" not in health
+        assert "目前所有数据源正常" in health
+
+        clock.advance(hours=1)  # 12:02: two failures wait two hours; no news, no digest
+        third = await d.tick()
+        assert third.duty and third.patrolled == ("feed",)
+        assert len(lead_digests(mail)) == 2
+    assert site.hits("/bbs/forum-2-1.html") == 2 and site.hits("/feed.xml") == 3
+
+
+async def test_an_edit_is_noticed_through_watchfiles_even_with_mtime_and_size_unchanged(
+    site: LocalSite, mail: MailServer, tmp_path: Path
+) -> None:
+    import asyncio
+    import os
+
+    config = write_county(tmp_path / "cfg", site, mail.port)
+    settings = config / "sentinel.yaml"
+    good = settings.read_text(encoding="utf-8")
+    async with daemon(config, tmp_path, Clock(MONDAY_10)) as d:
+        assert d.watcher.watching
+        await asyncio.sleep(0.3)  # let the watch settle
+        before = settings.stat()
+        # same size, same mtime: the stat fallback alone cannot see this edit
+        settings.write_text(good.replace("测试值班室", "测试值守室"), encoding="utf-8")
+        os.utime(settings, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert d.watcher.stamp() == d.watcher._stamp
+        for _ in range(100):  # a bounded wait for the event, not a timing assertion
+            if d.watcher.dirty:
+                break
+            await asyncio.sleep(0.05)
+        assert d.watcher.dirty
+        await d.tick()
+        assert d.cfg.settings.notify.office == "测试值守室"
+    assert not d.watcher.watching  # closed with the daemon

@@ -181,3 +181,38 @@ def test_messages_carry_every_form_and_a_structured_payload() -> None:
     assert m.subject and m.text and m.html and m.markdown
     p = push_message(alert(severity="critical"), recipients=["a@b.cn"], now=NOW, key="k")
     assert p.kind == "push" and p.payload["alert"]["severity"] == "critical"
+
+
+def test_source_health_section_is_in_chinese_and_inert() -> None:
+    from dataclasses import replace
+
+    from sentinel.notify.digest import SourceNote
+
+    raised = SourceNote(
+        source="bbs",
+        state="blocked",
+        reason=HOSTILE,
+        since=NOW - timedelta(hours=1),
+        event="raised",
+    )
+    cleared = SourceNote(source="feed", state="ok", since=NOW, event="cleared")
+    down = SourceNote(source="bbs", state="unreachable", reason=HOSTILE, since=NOW)
+    d = replace(digest(), health_events=(raised, cleared), unhealthy=(down,))
+    subject, text, html = render_digest(d)
+    assert "1 个数据源异常" in subject
+    assert "数据源状况" in text and "2026-10-09 09:00 bbs 出现异常：被拦截" in text
+    assert (
+        "2026-10-09 10:00 feed 已恢复" in text and "bbs：无法访问，自 2026-10-09 10:00 起" in text
+    )
+    found = audit(html)
+    assert "script" not in found.tags and "img" not in found.tags and "at" not in found.tags
+    assert "onerror" not in found.attrs and found.hrefs == []
+    assert "&lt;script&gt;" in html and "无法访问" in html
+    markdown = render_digest_markdown(d)
+    line = next(ln for ln in markdown.splitlines() if "无法访问" in ln)
+    assert not any(c in line for c in "[]()<>") and "http://phish" not in markdown
+    payload = digest_message(d).payload
+    assert payload["sources_not_ok"][0]["state"] == "unreachable"
+    assert [e["event"] for e in payload["source_events"]] == ["raised", "cleared"]
+    # other departments' digests have no such section
+    assert "数据源状况" not in render_digest(digest())[1]

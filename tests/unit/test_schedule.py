@@ -201,3 +201,45 @@ async def test_stop_waits_for_the_running_tick() -> None:
     release.set()
     assert await stopping
     assert finished == [True]
+
+
+# ------------------------------------------------------------------ failing sources back off
+
+
+def test_a_failing_source_waits_twice_as_long_per_failure(duty: DutySchedule) -> None:
+    last = at(11, 23, 10, 0)  # a Monday duty patrol; the workday grid is hourly
+    state: dict[str, datetime | None] = {"board": last}
+
+    def due(now: datetime, n: int) -> bool:
+        return BOARD in due_sources(now, duty, [BOARD], state, failures={"board": n})
+
+    # once: the usual hour; twice: two hours; five times: 16 hours (02:00 the next day)
+    assert due(at(11, 23, 11, 0), 1)
+    assert not due(at(11, 23, 11, 0), 2) and not due(at(11, 23, 11, 59), 2)
+    assert due(at(11, 23, 12, 0), 2)
+    assert not due(at(11, 24, 1, 59), 5) and due(at(11, 24, 2, 0), 5)
+    # at most a day, however long it has been failing
+    assert not due(at(11, 24, 9, 59), 40) and due(at(11, 24, 10, 0), 40)
+    # one success resets the count: the source is back on the hourly grid
+    assert due(at(11, 23, 11, 0), 0)
+
+
+def test_a_late_tick_does_not_push_a_source_that_failed_once_past_the_next_patrol(
+    duty: DutySchedule,
+) -> None:
+    state: dict[str, datetime | None] = {"board": at(11, 23, 10, 4)}
+    assert due_sources(at(11, 23, 11, 0), duty, [BOARD], state, failures={"board": 1}) == [BOARD]
+
+
+def test_backoff_follows_a_sources_own_cadence_and_leaves_others_alone(
+    duty: DutySchedule,
+) -> None:
+    last = at(11, 23, 10, 7)
+    state: dict[str, datetime | None] = {"board": at(11, 23, 10, 0), "feed": last}
+    failures = {"feed": 3}  # 10m × 4 = 40 minutes
+    assert due_sources(at(11, 23, 10, 46), duty, [BOARD, FEED], state, failures=failures) == []
+    assert due_sources(at(11, 23, 10, 47), duty, [BOARD, FEED], state, failures=failures) == [FEED]
+    # the duty patrol brings the healthy board, not the feed still backing off
+    failures = {"feed": 5}  # 160 minutes
+    assert due_sources(at(11, 23, 11, 0), duty, [BOARD, FEED], state, failures=failures) == [BOARD]
+    assert due_sources(at(11, 23, 11, 0), duty, [BOARD, FEED], state) == [BOARD, FEED]

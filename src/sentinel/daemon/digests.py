@@ -1,4 +1,13 @@
-"""What goes into digests: which alerts, per department, and how each one is shown."""
+"""What goes into digests: which alerts, per department, and how each one is shown.
+
+The lead office's digest also reports source health ("数据源状况"): the health events raised and
+cleared since the previous duty patrol, and the sources not ok now. It is queued even without
+alerts when there are such events. The events a queued digest shows are those after the
+previous lead-office digest was queued, up to its own queueing: the same window as "since the
+previous duty patrol" (a duty patrol that queued no lead digest had no events to report), but
+kept by the digest rows themselves, so a digest retried after the next duty patrol still shows
+its own events and no event is shown twice.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,8 @@ from datetime import datetime, timedelta
 
 from sentinel.config.models import SentinelFile
 from sentinel.notify import DigestAlert
-from sentinel.store import AlertRow, Deliveries, Store, StoryView
+from sentinel.notify.digest import SourceNote
+from sentinel.store import AlertRow, Deliveries, DigestItem, SourceEvent, Store, StoryView
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +39,42 @@ def wants_digest(alert: AlertRow, since: datetime | None) -> bool:
     return fresh or alert.state == "new" or bool(alert.overdue)
 
 
+def lead_office(settings: SentinelFile) -> str | None:
+    """The department told of everything: `notify.lead_office`, else the lead department."""
+    if settings.notify.lead_office:
+        return settings.notify.lead_office
+    lead = settings.lead_department
+    return lead.id if lead is not None else None
+
+
+async def source_events(store: Store, since: datetime | None, until: datetime) -> list[SourceEvent]:
+    """Health events after `since` (None: ever) up to and including `until`, oldest first."""
+    return [
+        e
+        for e in await store.source_events(since=since)
+        if (since is None or e.at > since) and e.at <= until
+    ]
+
+
 async def queue_digests(
-    store: Store, *, duty_at: datetime, since: datetime | None, at: datetime
+    store: Store,
+    *,
+    duty_at: datetime,
+    since: datetime | None,
+    at: datetime,
+    lead_office: str | None = None,
 ) -> int:
-    """One digest row per department with something to report; the number newly queued."""
+    """One digest row per department with something to report; the number newly queued.
+
+    `lead_office` also gets one when only source health changed since `since`.
+    """
     by_department: dict[str, list[int]] = defaultdict(list)
     for alert in await store.alerts(open_only=True):
         if wants_digest(alert, since):
             by_department[alert.department].append(alert.id)
+    lead_quiet = lead_office and lead_office not in by_department
+    if lead_quiet and await source_events(store, since, at):
+        by_department[str(lead_office)] = []
     deliveries = Deliveries(store)
     queued = 0
     for department, ids in sorted(by_department.items()):
@@ -85,3 +123,24 @@ async def digest_alerts(
     since = min(a.detected_at for a in alerts) - timedelta(days=1)
     stories = {s.id: s for s in await store.stories(since=since)}
     return [digest_alert(a, stories.get(a.story_id), settings) for a in alerts]
+
+
+def _note(e: SourceEvent) -> SourceNote:
+    return SourceNote(source=e.source_id, state=e.state, reason=e.reason, since=e.at, event=e.kind)
+
+
+async def health_notes(
+    store: Store, d: DigestItem, queued: Collection[DigestItem]
+) -> tuple[tuple[SourceNote, ...], tuple[SourceNote, ...]]:
+    """(events, sources not ok now) for digest `d` of the lead office (see the module docstring).
+
+    `queued` is every digest row; the window opens when the lead office's previous one was queued.
+    """
+    earlier = [q.created_at for q in queued if q.department == d.department and q.id < d.id]
+    events = await source_events(store, max(earlier, default=None), d.created_at)
+    unhealthy = tuple(
+        SourceNote(source=s.source_id, state=s.health, reason=s.health_reason, since=s.health_since)
+        for s in await store.sources_status()
+        if s.health != "ok"
+    )
+    return tuple(_note(e) for e in events), unhealthy

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sentinel.config.models import SentinelFile
-from sentinel.daemon.digests import digest_alerts
+from sentinel.daemon.digests import digest_alerts, health_notes, lead_office
 from sentinel.errors import ConfigError
 from sentinel.notify import (
     Channel,
@@ -29,7 +29,7 @@ from sentinel.notify import (
     digest_message,
     push_message,
 )
-from sentinel.notify.digest import DEADLINE_LABELS, one_line
+from sentinel.notify.digest import DEADLINE_LABELS, SourceNote, one_line
 from sentinel.store import AlertRow, Deliveries, DigestItem, OutboxItem, Store
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,7 @@ class Dispatcher:
         self._sent = self._failed = self._skipped = 0
 
     def lead_office(self) -> str | None:
-        if self.settings.notify.lead_office:
-            return self.settings.notify.lead_office
-        lead = self.settings.lead_department
-        return lead.id if lead is not None else None
+        return lead_office(self.settings)
 
     def channels(self, department: str) -> tuple[list[Channel], tuple[str, ...]]:
         return department_channels(self.settings.notify, department, self.env)
@@ -126,7 +123,12 @@ class Dispatcher:
         wanted = set(d.alert_ids)
         rows = [a for a in await self.store.alerts() if a.id in wanted]
         open_rows = [a for a in rows if a.state not in ("closed", "dismissed")]
-        if not open_rows:
+        events: tuple[SourceNote, ...] = ()
+        unhealthy: tuple[SourceNote, ...] = ()
+        if d.department == self.lead_office():
+            queued = await self.deliveries.digests()
+            events, unhealthy = await health_notes(self.store, d, queued)
+        if not open_rows and not events:
             await self._skip("digest", d.id, "every alert in it was closed meanwhile")
             return
         names = {dep.id: dep.name for dep in self.settings.departments}
@@ -136,6 +138,8 @@ class Dispatcher:
             alerts=tuple(await digest_alerts(self.store, self.settings, open_rows)),
             generated_at=self.clock(),
             office=self.settings.notify.office,
+            health_events=events,
+            unhealthy=unhealthy,
         )
         key = f"digest-{d.department}-{d.duty_at:%Y%m%d%H%M}"
         await self._deliver("digest", d.id, d.attempts, channels, digest_message(digest, key=key))

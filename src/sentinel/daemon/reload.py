@@ -1,15 +1,24 @@
 """Live configuration: the three YAML files are re-read when they change.
 
-Checked at the start of every tick (a stat of three files), so a valid edit takes effect at
-the next tick. An invalid edit is logged as `file:line: message` and kept as `last_error` for
-the health view; the last good configuration keeps running until the files are fixed.
+Two ways to notice a change, checked at the start of every tick, so a valid edit takes effect at
+the next tick:
+- a watchfiles task on the config directory (inotify, FSEvents, …) marks the configuration
+  dirty as soon as a file is written, even one whose mtime and size come out unchanged;
+- a stat of the three files (mtime and size), the fallback where filesystem events do not arrive
+  (network mounts, some containers) or before the watch task runs.
+An invalid edit is logged as `file:line: message` and kept as `last_error` for the health view;
+the last good configuration keeps running until the files are fixed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+
+import watchfiles
 
 from sentinel.config import Config, load_config
 from sentinel.config.loader import KEYWORDS, SETTINGS, SOURCES
@@ -18,6 +27,7 @@ from sentinel.errors import ConfigError, ConfigErrors
 log = logging.getLogger(__name__)
 
 Stamp = tuple[tuple[int, int] | None, ...]
+FILES = (SOURCES, KEYWORDS, SETTINGS)
 
 
 def load_checked(directory: Path) -> Config:
@@ -35,16 +45,70 @@ def render_errors(e: ConfigError) -> list[str]:
     return [err.render() for err in (e.errors if isinstance(e, ConfigErrors) else [e])]
 
 
+def _ours(change: watchfiles.Change, path: str) -> bool:
+    # editors write swap and backup files next to the YAML; only the three files matter
+    return Path(path).name in FILES
+
+
 class ConfigWatcher:
-    def __init__(self, directory: Path, *, load: Callable[[Path], Config] = load_checked) -> None:
+    def __init__(
+        self, directory: Path, *, load: Callable[[Path], Config] = load_checked, watch: bool = True
+    ) -> None:
         self.directory = directory
         self._load = load
         self._stamp = self.stamp()
         self.last_error: str | None = None
+        self.dirty = False  # set by the watch task; cleared by poll()
+        self._watch = watch
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def watching(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> bool:
+        """Start the watch task on the running loop (idempotent); False when there is no loop."""
+        if not self._watch or self.watching:
+            return self.watching
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self._run(self._stop), name="sentinel-config-watch")
+        return True
+
+    async def _run(self, stop: asyncio.Event) -> None:
+        try:
+            async for _ in watchfiles.awatch(
+                self.directory, watch_filter=_ours, stop_event=stop, debounce=50, step=20
+            ):
+                self.dirty = True
+        except Exception:  # no inotify, a removed directory, …: the stat check still works
+            log.warning(
+                "watching %s failed; falling back to checking it each tick",
+                self.directory,
+                exc_info=True,
+            )
+
+    async def close(self) -> None:
+        """Stop the watch task."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        if self._stop is not None:
+            self._stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=2)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def stamp(self) -> Stamp:
         out: list[tuple[int, int] | None] = []
-        for name in (SOURCES, KEYWORDS, SETTINGS):
+        for name in FILES:
             try:
                 st = (self.directory / name).stat()
             except OSError:
@@ -55,10 +119,12 @@ class ConfigWatcher:
 
     def poll(self) -> Config | None:
         """A new configuration if the files changed and are valid; None otherwise."""
+        self.start()
         stamp = self.stamp()
-        if stamp == self._stamp:
+        if stamp == self._stamp and not self.dirty:
             return None
-        self._stamp = stamp  # an invalid edit is reported once, not at every tick
+        # an invalid edit is reported once, not at every tick
+        self._stamp, self.dirty = stamp, False
         try:
             cfg = self._load(self.directory)
         except ConfigError as e:

@@ -3,8 +3,9 @@
 Each tick:
 1. reload the configuration if its files changed (reload.py);
 2. patrol the sources `due_sources` names, recording when each started (schedule_state), so a
-   restart does not patrol everything at once;
-3. after a duty patrol: recheck deleted posts, sweep deadlines, queue one digest per department;
+   restart does not patrol everything at once; failing sources back off (schedule.py);
+3. after a duty patrol: recheck deleted posts, sweep deadlines, queue one digest per department
+   (the lead office's also when only source health changed, see digests.py);
 4. dispatch what the outbox and the digest table hold (dispatch.py).
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.config import Config
-from sentinel.daemon.digests import queue_digests
+from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
 from sentinel.daemon.reload import ConfigWatcher, load_checked
 from sentinel.pipeline import Patrol
@@ -85,9 +86,11 @@ class Daemon:
     async def open(self) -> Daemon:
         """Upgrade the database and open the patrol services."""
         self._patrol = await Patrol.open(self.cfg, database_url=self.db_url(), clock=self.clock)
+        self.watcher.start()
         return self
 
     async def close(self) -> None:
+        await self.watcher.close()
         if self._patrol is not None:
             patrol, self._patrol = self._patrol, None
             await patrol.close()
@@ -132,7 +135,9 @@ class Daemon:
         deliveries = Deliveries(patrol.store)
         state = await deliveries.schedule_state()
         ran = {k.removeprefix(_SOURCE): v for k, v in state.items() if k.startswith(_SOURCE)}
-        due = due_sources(now, schedule, cfg.sources.sources, ran)
+        statuses = await patrol.store.sources_status()
+        failures = {s.source_id: s.consecutive_failures for s in statuses}
+        due = due_sources(now, schedule, cfg.sources.sources, ran, failures=failures)
         duty = force_duty or is_duty_patrol(now, schedule, state.get(DUTY))
         posts_new = 0
         if due:
@@ -145,13 +150,16 @@ class Daemon:
         if duty:
             await recheck_gone(patrol)
             await Workflow(patrol.store, cfg.settings, policy=patrol.policy).sweep(now)
+            # the digests cover what this patrol found too: their window closes now, not at `now`
+            queued_at = max(now, self.clock())
             digests = await queue_digests(
                 patrol.store,
                 duty_at=last_duty_patrol(now, schedule),
                 since=state.get(DUTY),
-                at=now,
+                at=queued_at,
+                lead_office=lead_office(cfg.settings),
             )
-            await deliveries.set_schedule_state({DUTY: now})
+            await deliveries.set_schedule_state({DUTY: queued_at})
         dispatched = await Dispatcher(
             patrol.store, cfg.settings, clock=self.clock, env=self.env
         ).run()

@@ -21,6 +21,7 @@ from sentinel.notify.channels import (
 from sentinel.notify.digest import (
     Digest,
     DigestAlert,
+    SourceNote,
     render_digest,
     render_digest_markdown,
     render_push,
@@ -39,6 +40,7 @@ __all__ = [
     "EmailChannel",
     "FeishuChannel",
     "Message",
+    "SourceNote",
     "WeComChannel",
     "WebhookChannel",
     "department_channels",

@@ -32,6 +32,14 @@ DEADLINE_LABELS = {
     "board_max": "留言答复（最迟）",
 }
 
+HEALTH_LABELS = {
+    "ok": "正常",
+    "broken_layout": "页面结构变化",
+    "unreachable": "无法访问",
+    "blocked": "被拦截",
+}
+HEALTH_EVENT_LABELS = {"raised": "出现异常", "cleared": "已恢复"}
+
 # markdown (DingTalk, WeCom) and Feishu's <at> tags: make, with these, links, images, emphasis,
 # headings, code, mentions and auto-links; their full-width forms read the same to a Chinese reader
 _MD_DEFANG = str.maketrans({
@@ -60,12 +68,30 @@ class DigestAlert:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class SourceNote:
+    """One line of the "数据源状况" section: a health event, or a source currently not ok."""
+
+    source: str
+    state: str  # sources/health.py State
+    reason: str = ""  # from the fetch (untrusted: it may quote the page)
+    since: datetime | None = None  # the event's time, or since when the state holds
+    event: str = ""  # raised | cleared; "" for a source's current state
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Digest:
     department: str  # display name
     recipients: tuple[str, ...]
     alerts: tuple[DigestAlert, ...]
     generated_at: datetime
     office: str = "舆情值班室"
+    # the lead office's digest only: health events since the last duty patrol, and sources not ok
+    health_events: tuple[SourceNote, ...] = ()
+    unhealthy: tuple[SourceNote, ...] = ()
+
+    @property
+    def has_health(self) -> bool:
+        return bool(self.health_events or self.unhealthy)
 
 
 def safe_url(value: object) -> str:
@@ -109,7 +135,12 @@ def environment() -> jinja2.Environment:
             keep_trailing_newline=True,
         )
         env.filters.update(safe_url=safe_url, md=md, local=local_time, one_line=one_line)
-        env.globals.update(severity_label=SEVERITY_LABELS, deadline_label=DEADLINE_LABELS)
+        env.globals.update(
+            severity_label=SEVERITY_LABELS,
+            deadline_label=DEADLINE_LABELS,
+            health_label=HEALTH_LABELS,
+            health_event_label=HEALTH_EVENT_LABELS,
+        )
         _env = env
     return _env
 
@@ -149,6 +180,10 @@ def digest_subject(d: Digest) -> str:
         parts.append(f"{ctx['overdue']} 条超期")
     if ctx["critical"]:
         parts.append(f"{ctx['critical']} 条紧急")
+    if d.unhealthy:
+        parts.append(f"{len(d.unhealthy)} 个数据源异常")
+    elif d.health_events:
+        parts.append("数据源状况有变化")
     return one_line(
         f"【{d.office}】{d.department}舆情摘要 {local_time(d.generated_at)}：{'，'.join(parts)}"
     )

@@ -11,6 +11,7 @@ from sentinel.notify.digest import (
     SHANGHAI,
     Digest,
     DigestAlert,
+    SourceNote,
     render_digest,
     render_digest_markdown,
     render_push,
@@ -46,6 +47,16 @@ def alert_payload(a: DigestAlert) -> dict[str, Any]:
     }
 
 
+def source_payload(n: SourceNote) -> dict[str, Any]:
+    return {
+        "source": n.source,
+        "state": n.state,
+        "reason": n.reason,
+        "since": n.since.isoformat() if n.since else None,
+        **({"event": n.event} if n.event else {}),
+    }
+
+
 def digest_message(d: Digest, *, key: str = "") -> Message:
     subject, text, html = render_digest(d)
     return Message(
@@ -61,6 +72,14 @@ def digest_message(d: Digest, *, key: str = "") -> Message:
             "office": d.office,
             "generated_at": d.generated_at.isoformat(),
             "alerts": [alert_payload(a) for a in d.alerts],
+            **(
+                {
+                    "source_events": [source_payload(n) for n in d.health_events],
+                    "sources_not_ok": [source_payload(n) for n in d.unhealthy],
+                }
+                if d.has_health
+                else {}
+            ),
         },
     )
 
