@@ -9,8 +9,6 @@ threshold's edge, never precision.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sentinel.cluster.minhash import (
     PERMUTATIONS,
     TITLE_PERMUTATIONS,
@@ -29,7 +27,7 @@ class StoryIndex:
         self.threshold = threshold
         self.title_threshold = title_threshold
         self._sigs: list[tuple[int, Signature]] = []  # (story id, post signature)
-        self._buckets: dict[int, list[int]] = defaultdict(list)
+        self._buckets: dict[int, int | list[int]] = {}
 
     def __len__(self) -> int:
         return len(self._sigs)
@@ -57,8 +55,17 @@ class StoryIndex:
             return
         slot = len(self._sigs)
         self._sigs.append((story_id, sig))
+        buckets = self._buckets
         for key in self._keys(sig):
-            self._buckets[key].append(slot)
+            # Most bands are shared by no other post: a bare slot number, a list only once two
+            # posts meet (a list per key was a third of the index's memory).
+            held = buckets.get(key)
+            if held is None:
+                buckets[key] = slot
+            elif isinstance(held, int):
+                buckets[key] = [held, slot]
+            else:
+                held.append(slot)
 
     def find(self, sig: Signature) -> tuple[int, float] | None:
         """(story id, similarity) of the closest post's story above a threshold, else None."""
@@ -67,7 +74,11 @@ class StoryIndex:
         slots: set[int] = set()
         for key in self._keys(sig):
             found = self._buckets.get(key)
-            if found:
+            if found is None:
+                continue
+            if isinstance(found, int):
+                slots.add(found)
+            else:
                 slots.update(found)
         best: tuple[int, float] | None = None
         for slot in sorted(slots):  # sorted: ties go to the oldest post, whatever the set order
