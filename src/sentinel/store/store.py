@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, func, select, true, update
+from sqlalchemy import RowMapping, bindparam, func, select, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -104,6 +104,12 @@ def _post_view(m: RowMapping) -> PostView:
 
 
 log = logging.getLogger("sentinel.store")
+
+# Built once: known_posts runs for every list page of every patrol, and building the statement
+# cost more than SQLAlchemy's compiled cache saves.
+_KNOWN_POSTS = select(post.c.url, post.c.id, post.c.replies, post.c.views, post.c.story_id).where(
+    post.c.source_id == bindparam("sid"), post.c.url.in_(bindparam("urls", expanding=True))
+)
 
 # Fetch records held back before they are written on their own (see record_fetch).
 FETCH_BATCH = 500
@@ -349,10 +355,8 @@ class Store:
             async with self.engine.connect() as conn:
                 conn = await conn.execution_options(**{BARE_READ: True})
                 for chunk in _chunks(urls):
-                    q = select(
-                        post.c.url, post.c.id, post.c.replies, post.c.views, post.c.story_id
-                    ).where(post.c.source_id == source_id, post.c.url.in_(chunk))
-                    for url, post_id, replies, views, story_id in await conn.execute(q):
+                    rows = await conn.execute(_KNOWN_POSTS, {"sid": source_id, "urls": chunk})
+                    for url, post_id, replies, views, story_id in rows:
                         known[url] = KnownPost(
                             id=post_id, replies=replies, views=views, story_id=story_id
                         )

@@ -58,6 +58,10 @@ def alert_select() -> Any:
     )
 
 
+# Statements on the patrol's hot path, built once per dialect (see Store's _KNOWN_POSTS).
+_PUT_EVIDENCE: dict[str, Any] = {}
+
+
 class Tx:
     """Writes inside one transaction; get one from `Store.transaction()`."""
 
@@ -107,21 +111,32 @@ class Tx:
         """Keep the raw page once, compressed; its SHA-256 (hex) names it."""
         digest = hashlib.sha256(body).hexdigest()
         codec, data = pack(body)
-        stmt = (
-            dialect_insert(self._dialect, evidence)
-            .values(
-                hash=digest,
-                url=url,
-                content_type=content_type,
-                fetched_at=fetched_at,
-                size=len(body),
-                codec=codec,
-                data=data,
+        stmt = _PUT_EVIDENCE.get(self._dialect)
+        if stmt is None:
+            stmt = _PUT_EVIDENCE[self._dialect] = (
+                dialect_insert(self._dialect, evidence)
+                .values(
+                    hash=bindparam("b_hash"),
+                    url=bindparam("b_url"),
+                    content_type=bindparam("b_type"),
+                    fetched_at=bindparam("b_at"),
+                    size=bindparam("b_size"),
+                    codec=bindparam("b_codec"),
+                    data=bindparam("b_data"),
+                )
+                .on_conflict_do_nothing(index_elements=[evidence.c.hash])
             )
-            .on_conflict_do_nothing(index_elements=[evidence.c.hash])
-        )
+        params = {
+            "b_hash": digest,
+            "b_url": url,
+            "b_type": content_type,
+            "b_at": fetched_at,
+            "b_size": len(body),
+            "b_codec": codec,
+            "b_data": data,
+        }
         with translate_errors("storing evidence"):
-            await self._conn.execute(stmt)
+            await self._conn.execute(stmt, params)
         return digest
 
     async def create_story(
