@@ -25,6 +25,7 @@ tried again on its next round, rather than a worker sleeping for minutes.
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -439,5 +440,8 @@ def _wire_error(e: BaseException, url: str, source_id: str) -> FetchError:
 
 
 def _describe(e: BaseException) -> str:
+    if isinstance(e, socket.gaierror):
+        # What an operator sees in `sources status`: say it plainly, the host is in the URL.
+        return f"cannot resolve the host name ({e.strerror or e})"
     text = str(e).strip()
     return f"{type(e).__name__}: {text}"[:300] if text else type(e).__name__
