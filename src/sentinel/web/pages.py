@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -355,37 +356,45 @@ async def daily_csv(
     return _csv(rows, f"daily-{the_day.isoformat()}.csv")
 
 
-@router.get("/reports/assessment", response_class=HTMLResponse)
-async def assessment_page(
+@dataclass(frozen=True)
+class _Assessment:
+    desk: Desk
+    who: Who
+    start: date
+    end: date
+    rows: list[dict[str, Any]]
+
+
+async def _assessment(
     request: Request,
     who: PageUser,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
+) -> _Assessment:
+    """A reader's assessment for the period asked (default: see _period); shared by the page,
+    its CSV and its printable document."""
     _reader(who)
     desk = desk_of(request)
     lo, hi = _period(desk, start, end)
-    rows = await assessment_rows(desk, lo, hi)
-    bars = present.bar_chart(rows, desk.departments)
+    return _Assessment(desk, who, lo, hi, await assessment_rows(desk, lo, hi))
+
+
+AssessmentFor = Annotated[_Assessment, Depends(_assessment)]
+
+
+@router.get("/reports/assessment", response_class=HTMLResponse)
+async def assessment_page(request: Request, a: AssessmentFor) -> Response:
+    bars = present.bar_chart(a.rows, a.desk.departments)
     return render(
-        request, "assessment.html", who, rows=rows, bars=bars, start=lo, end=hi,
+        request, "assessment.html", a.who, rows=a.rows, bars=bars, start=a.start, end=a.end,
         columns=ASSESSMENT_COLUMNS,
     )  # fmt: skip
 
 
 @router.get("/reports/assessment.csv")
-async def assessment_csv(
-    request: Request,
-    who: PageUser,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
-    _reader(who)
-    desk = desk_of(request)
-    lo, hi = _period(desk, start, end)
-    rows = await assessment_rows(desk, lo, hi)
-    table = [list(ASSESSMENT_COLUMNS)] + [[r[c] for c in ASSESSMENT_COLUMNS] for r in rows]
-    return _csv(table, f"assessment-{lo.isoformat()}-{hi.isoformat()}.csv")
+async def assessment_csv(a: AssessmentFor) -> Response:
+    table = [list(ASSESSMENT_COLUMNS)] + [[r[c] for c in ASSESSMENT_COLUMNS] for r in a.rows]
+    return _csv(table, f"assessment-{a.start.isoformat()}-{a.end.isoformat()}.csv")
 
 
 def _printable(html: str) -> Response:
@@ -413,25 +422,16 @@ async def daily_print(
 
 
 @router.get("/reports/assessment/print", response_class=HTMLResponse)
-async def assessment_print(
-    request: Request,
-    who: PageUser,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
-    _reader(who)
-    desk = desk_of(request)
-    lo, hi = _period(desk, start, end)
-    rows = await assessment_rows(desk, lo, hi)
+async def assessment_print(a: AssessmentFor) -> Response:
     return _printable(
         printable.assessment_html(
-            rows,
-            start=lo,
-            end=hi,
-            departments=desk.departments,
-            title=desk.cfg.settings.name,
-            generated_at=desk.now(),
-            tz=desk.tz,
+            a.rows,
+            start=a.start,
+            end=a.end,
+            departments=a.desk.departments,
+            title=a.desk.cfg.settings.name,
+            generated_at=a.desk.now(),
+            tz=a.desk.tz,
         )
     )
 
