@@ -10,11 +10,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 
-from sentinel.cluster import StoryIndex, from_bytes, signature, to_bytes
+from sentinel.cluster import StoryIndex, from_bytes
 from sentinel.config import Config, Severity, Source
 from sentinel.errors import ExtractError, FetchError, HTTPStatusError, SentinelError
 from sentinel.extract import extract_detail, extract_list, next_page
@@ -23,146 +22,27 @@ from sentinel.fetch import Fetcher
 from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.locks import PriorityLock
-from sentinel.match import Hit, Matcher
+from sentinel.match import Matcher
+from sentinel.pipeline.records import (
+    Clock,
+    PatrolReport,
+    SourceReport,
+    Tally,
+    utcnow,
+)
+from sentinel.pipeline.rules import fetch_policy, story_severity
+from sentinel.pipeline.stories import StoryWriter
 from sentinel.sources import resolve
 from sentinel.sources.health import Health, Observation, looks_blocked
 from sentinel.sources.health import step as health_step
 from sentinel.sources.reach import on_site
-from sentinel.store import FetchRecord, KnownPost, PostLink, Store, Tx, database_url
-from sentinel.workflow.alerts import build_policy, escalate, open_alert
+from sentinel.store import FetchRecord, Store, Tx, database_url
+from sentinel.workflow.alerts import build_policy
 
 log = logging.getLogger("sentinel.pipeline")
 
-Clock = Callable[[], datetime]
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SourceReport:
-    source_id: str
-    ok: bool = True
-    pages: int = 0  # list pages, feeds and API answers fetched
-    details: int = 0  # posts' own pages fetched for their bodies
-    not_modified: int = 0
-    items: int = 0
-    posts_new: int = 0
-    hits_new: int = 0
-    stories_new: int = 0
-    error: str | None = None
-    error_kind: str | None = None
-    url: str | None = None
-    elapsed: float = 0.0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PatrolReport:
-    sources: tuple[SourceReport, ...] = ()
-    elapsed: float = 0.0
-
-    @property
-    def sources_ok(self) -> int:
-        return sum(r.ok for r in self.sources)
-
-    @property
-    def sources_failed(self) -> int:
-        return sum(not r.ok for r in self.sources)
-
-    @property
-    def pages(self) -> int:
-        return sum(r.pages for r in self.sources)
-
-    @property
-    def details(self) -> int:
-        return sum(r.details for r in self.sources)
-
-    @property
-    def not_modified(self) -> int:
-        return sum(r.not_modified for r in self.sources)
-
-    @property
-    def posts_new(self) -> int:
-        return sum(r.posts_new for r in self.sources)
-
-    @property
-    def hits_new(self) -> int:
-        return sum(r.hits_new for r in self.sources)
-
-    @property
-    def stories_new(self) -> int:
-        return sum(r.stories_new for r in self.sources)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TriedPost:
-    post: Post
-    hits: tuple[Hit, ...]
-    new: bool
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TryResult:
-    source_id: str
-    url: str
-    status: int
-    encoding_hint: str | None
-    posts: tuple[TriedPost, ...] = ()
-
-
-@dataclass(kw_only=True, slots=True)
-class _Tally:
-    pages: int = 0
-    details: int = 0
-    not_modified: int = 0
-    items: int = 0
-    dated: int = 0  # items with a published time (a layout change loses them)
-    status: int | None = None  # of the last list page fetched
-    blocked: bool = False  # a list page came back as a captcha / anti-bot wall
-    posts_new: int = 0
-    hits_new: int = 0
-    stories_new: int = 0
-
-
-def fetch_policy(cfg: Config, source: Source) -> FetchPolicy:
-    """How the source is fetched; ConfigError when an `{env: NAME}` it needs is not set."""
-    from sentinel.sources.reach import reach
-
-    polite = source.politeness or cfg.sources.defaults.politeness
-    own = reach(source)
-    return FetchPolicy(
-        source_id=source.id,
-        rate=polite.rate,
-        concurrency=polite.concurrency,
-        robots=polite.robots,
-        allow_private=source.allow_private,
-        encoding=source.encoding,
-        headers=own.headers,
-        cookies=own.cookies,
-        proxy=own.proxy,
-    )
-
-
-def route(cfg: Config, source: Source, hits: Sequence[Hit]) -> str | None:
-    """谁主管、谁负责: the topic's department; else the site's territory; several → lead office."""
-    topics = {t.id: t for t in cfg.keywords.topics}
-    departments = sorted({topics[h.topic_id].department for h in hits if h.topic_id in topics})
-    if len(departments) == 1:
-        return departments[0]
-    if not departments:
-        return source.department
-    lead = cfg.settings.lead_department
-    return lead.id if lead else departments[0]
-
-
-def story_severity(cfg: Config, hits: Sequence[Hit]) -> Severity:
-    topics = {t.id: t for t in cfg.keywords.topics}
-    levels = [topics[h.topic_id].severity for h in hits if h.topic_id in topics]
-    return max(levels, key=lambda s: s.rank, default=Severity.general)
-
-
-class Patrol:
+class Patrol(StoryWriter):
     """The services one patrol needs, opened once and shared by every source."""
 
     def __init__(
@@ -287,7 +167,7 @@ class Patrol:
     async def patrol_source(self, source: Source) -> SourceReport:
         """Fetch, extract, match, cluster and store one source. Never raises."""
         started = time.perf_counter()
-        tally = _Tally()
+        tally = Tally()
         url = str(source.url)
         try:
             await self._load_index()
@@ -310,7 +190,7 @@ class Patrol:
         await self._observe(source, tally, None)
         return self._report(source, tally, started)
 
-    async def _observe(self, source: Source, tally: _Tally, error: SentinelError | None) -> None:
+    async def _observe(self, source: Source, tally: Tally, error: SentinelError | None) -> None:
         """Fold this patrol into the source's health; a change is recorded as an event."""
         if error is None and tally.not_modified and tally.pages == tally.not_modified:
             return  # a 304 says nothing about the layout
@@ -348,7 +228,7 @@ class Patrol:
     def _report(
         self,
         source: Source,
-        tally: _Tally,
+        tally: Tally,
         started: float,
         *,
         error: BaseException | None = None,
@@ -374,7 +254,7 @@ class Patrol:
         )
 
     async def _patrol_list(
-        self, src: Source, policy: FetchPolicy, first_url: str, tally: _Tally
+        self, src: Source, policy: FetchPolicy, first_url: str, tally: Tally
     ) -> None:
         page_url: str | None = first_url
         for page_no in range(src.pages):
@@ -493,7 +373,7 @@ class Patrol:
         policy: FetchPolicy,
         page: Page,
         posts: Sequence[Post],
-        tally: _Tally,
+        tally: Tally,
     ) -> int:
         if not posts:
             return 0
@@ -537,219 +417,6 @@ class Patrol:
         async with self._cluster_lock.hold(urgent=urgent):
             return await self._store_with_hits(src, page, fresh, hits, pages, now, tally, urgent)
 
-    async def _store_with_hits(
-        self,
-        src: Source,
-        page: Page,
-        fresh: Sequence[Post],
-        hits: dict[str, tuple[Hit, ...]],
-        pages: dict[str, Page],
-        now: datetime,
-        tally: _Tally,
-        urgent: bool,
-    ) -> int:
-        added = 0
-        try:
-            async with self.store.transaction(urgent=urgent) as tx:
-                # Other processes may have opened stories since the index was loaded: decide
-                # under the cross-process lock, after reading theirs.
-                await tx.lock_stories()
-                mark = self._post_mark
-                for known_id, known_story, known_sig in await tx.signatures_after(mark):
-                    self.index.add(known_story, from_bytes(known_sig))
-                    mark = max(mark, known_id)
-                inserted = await tx.insert_posts(fresh, seen_at=now)
-                links: list[PostLink] = []
-                evidence: dict[str, str] = {}
-                for post in fresh:
-                    post_id = inserted.get(post.url)
-                    post_hits = hits[post.url]
-                    if post_id is None or not post_hits:
-                        continue
-                    proof = pages.get(post.url, page)
-                    if proof.url not in evidence:
-                        evidence[proof.url] = await tx.put_evidence(
-                            body=proof.body,
-                            url=proof.url,
-                            content_type=proof.content_type,
-                            fetched_at=proof.fetched_at,
-                        )
-                    sig = signature(self.matcher.tokens(post.text), self.matcher.tokens(post.title))
-                    found = self.index.find(sig)
-                    if found is not None:
-                        story_id = found[0]
-                    else:
-                        severity = story_severity(self.cfg, post_hits)
-                        department = route(self.cfg, src, post_hits)
-                        story_id = await tx.create_story(
-                            topic_id=post_hits[0].topic_id,
-                            title=post.title,
-                            severity=severity.value,
-                            department=department,
-                            first_seen_at=now,
-                        )
-                        # every new story opens its one alert in the same transaction
-                        await open_alert(
-                            tx,
-                            self.policy,
-                            story_id=story_id,
-                            department=department or self._fallback_department(),
-                            severity=severity.value,
-                            board=src.board,
-                            detected_at=now,
-                        )
-                        tally.stories_new += 1
-                        if severity is Severity.critical:
-                            # Critical events are pushed at once: the push is queued in the
-                            # same transaction as the story, so neither exists without the other.
-                            await tx.enqueue_push(
-                                story_id=story_id,
-                                fetched_at=proof.fetched_at,
-                                created_at=self.clock(),
-                            )
-                    self.index.add(story_id, sig)
-                    added += 1
-                    links.append(
-                        PostLink(
-                            post_id=post_id,
-                            story_id=story_id,
-                            signature=to_bytes(sig),
-                            evidence_hash=evidence[proof.url],
-                            hits=post_hits,
-                        )
-                    )
-                    tally.hits_new += len(post_hits)
-                await tx.attach(links)
-                mark = max([mark, *(link.post_id for link in links)])
-                await self._escalate(
-                    tx,
-                    await self._spread_signals(tx, src, [link.story_id for link in links]),
-                    at=now,
-                    fetched_at=page.fetched_at,
-                )
-        except BaseException:
-            # The index may now name stories that were rolled back: rebuild it from the store.
-            if added:
-                self._index_loaded = False
-            raise
-        self._post_mark = max(self._post_mark, mark)
-        tally.posts_new += len(inserted)
-        return len(inserted)
-
-    def _fallback_department(self) -> str:
-        # a story no topic or territory places goes to the lead office, which designates
-        lead = self.cfg.settings.lead_department
-        return lead.id if lead else ""
-
-    async def _spread_signals(
-        self, tx: Tx, src: Source, story_ids: Sequence[int]
-    ) -> dict[int, list[tuple[str, str]]]:
-        """Art. 7 evidence in this page: a news outlet carries the story, or it spread wide."""
-        if not story_ids:
-            return {}
-        rules = self.cfg.settings.escalation
-        signals: dict[int, list[tuple[str, str]]] = {}
-        for story_id, n in (await tx.story_source_counts(story_ids)).items():
-            if n >= rules.spread_sources:
-                signals.setdefault(story_id, []).append(("spread", f"carried by {n} sources"))
-        if src.media:
-            for story_id in dict.fromkeys(story_ids):
-                signals.setdefault(story_id, []).append(
-                    ("media", f"reported by the news outlet {src.id}")
-                )
-        return signals
-
-    def _reply_surges(
-        self, posts: Sequence[Post], known: dict[str, KnownPost]
-    ) -> dict[int, list[tuple[str, str]]]:
-        rules = self.cfg.settings.escalation
-        signals: dict[int, list[tuple[str, str]]] = {}
-        for p in posts:
-            k = known.get(p.url)
-            if k is None or k.story_id is None or p.replies is None or k.replies is None:
-                continue
-            grown = p.replies - k.replies
-            doubled = p.replies >= k.replies * rules.reply_factor
-            if grown >= rules.reply_growth or (doubled and grown >= rules.reply_factor_min):
-                signals.setdefault(k.story_id, []).append(
-                    ("replies", f"replies grew from {k.replies} to {p.replies} since last patrol")
-                )
-        return signals
-
-    async def _escalate(
-        self,
-        tx: Tx,
-        signals: dict[int, list[tuple[str, str]]],
-        *,
-        at: datetime,
-        fetched_at: datetime,
-    ) -> None:
-        if not signals:
-            return
-        for story_id in await escalate(tx, self.policy, signals, at=at):
-            # raised to critical: pushed at once, like a story born critical
-            await tx.enqueue_push(story_id=story_id, fetched_at=fetched_at, created_at=at)
-
 
 def _database_url(cfg: Config) -> str:
     return database_url(cfg.settings)
-
-
-async def try_source(
-    cfg: Config, source: Source, *, store: Store | None = None, fetcher: Fetcher | None = None
-) -> TryResult:
-    """Fetch one source now and show what extraction and matching make of it; writes nothing."""
-    src = resolve(source)
-    policy = fetch_policy(cfg, src)
-    own = fetcher is None
-    client = fetcher or Fetcher(cfg.settings.http)
-    try:
-        page = await client.get(str(src.url), policy=policy)
-        posts = extract_list(src, page)
-        if src.detail is not None:
-            posts = [
-                extract_detail(src, d, p)
-                if on_site(src, p.url) and (d := await _maybe(client, policy, p.url))
-                else p
-                for p in posts
-            ]
-    finally:
-        if own:
-            await client.aclose()
-    matcher = Matcher(cfg.keywords, engine=cfg.settings.match.engine)
-    known = await store.known_urls(src.id, [p.url for p in posts]) if store else set()
-    tried = tuple(
-        TriedPost(
-            post=p,
-            hits=tuple(matcher.match(p.text, territorial=src.territorial)),
-            new=p.url not in known,
-        )
-        for p in posts
-    )
-    return TryResult(
-        source_id=src.id,
-        url=page.url,
-        status=page.status,
-        encoding_hint=page.charset,
-        posts=tried,
-    )
-
-
-async def _maybe(fetcher: Fetcher, policy: FetchPolicy, url: str) -> Page | None:
-    try:
-        return await fetcher.get(url, policy=policy)
-    except FetchError:
-        return None
-
-
-__all__ = [
-    "Patrol",
-    "PatrolReport",
-    "SourceReport",
-    "TriedPost",
-    "TryResult",
-    "fetch_policy",
-    "route",
-    "try_source",
-    "utcnow",
-]

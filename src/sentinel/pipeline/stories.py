@@ -1,0 +1,184 @@
+"""Stories from a page's matched posts: clustering, alerts, escalation (Art. 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sentinel.cluster import StoryIndex, from_bytes, signature, to_bytes
+from sentinel.config import Config, Severity, Source
+from sentinel.extract.post import Post
+from sentinel.fetch.page import Page
+from sentinel.match import Hit, Matcher
+from sentinel.pipeline.records import Clock, Tally
+from sentinel.pipeline.rules import route, story_severity
+from sentinel.store import KnownPost, PostLink, Store, Tx
+from sentinel.workflow.alerts import escalate, open_alert
+from sentinel.workflow.deadlines import DeadlinePolicy
+
+
+class StoryWriter:
+    """The part of a patrol that turns a page's matched posts into stories, alerts and
+    escalations, in one transaction (Patrol inherits it)."""
+
+    cfg: Config
+    store: Store
+    matcher: Matcher
+    clock: Clock
+    index: StoryIndex
+    policy: DeadlinePolicy
+    _index_loaded: bool
+    _post_mark: int
+
+    async def _store_with_hits(
+        self,
+        src: Source,
+        page: Page,
+        fresh: Sequence[Post],
+        hits: dict[str, tuple[Hit, ...]],
+        pages: dict[str, Page],
+        now: datetime,
+        tally: Tally,
+        urgent: bool,
+    ) -> int:
+        added = 0
+        try:
+            async with self.store.transaction(urgent=urgent) as tx:
+                # Other processes may have opened stories since the index was loaded: decide
+                # under the cross-process lock, after reading theirs.
+                await tx.lock_stories()
+                mark = self._post_mark
+                for known_id, known_story, known_sig in await tx.signatures_after(mark):
+                    self.index.add(known_story, from_bytes(known_sig))
+                    mark = max(mark, known_id)
+                inserted = await tx.insert_posts(fresh, seen_at=now)
+                links: list[PostLink] = []
+                evidence: dict[str, str] = {}
+                for post in fresh:
+                    post_id = inserted.get(post.url)
+                    post_hits = hits[post.url]
+                    if post_id is None or not post_hits:
+                        continue
+                    proof = pages.get(post.url, page)
+                    if proof.url not in evidence:
+                        evidence[proof.url] = await tx.put_evidence(
+                            body=proof.body,
+                            url=proof.url,
+                            content_type=proof.content_type,
+                            fetched_at=proof.fetched_at,
+                        )
+                    sig = signature(self.matcher.tokens(post.text), self.matcher.tokens(post.title))
+                    found = self.index.find(sig)
+                    if found is not None:
+                        story_id = found[0]
+                    else:
+                        severity = story_severity(self.cfg, post_hits)
+                        department = route(self.cfg, src, post_hits)
+                        story_id = await tx.create_story(
+                            topic_id=post_hits[0].topic_id,
+                            title=post.title,
+                            severity=severity.value,
+                            department=department,
+                            first_seen_at=now,
+                        )
+                        # every new story opens its one alert in the same transaction
+                        await open_alert(
+                            tx,
+                            self.policy,
+                            story_id=story_id,
+                            department=department or self._fallback_department(),
+                            severity=severity.value,
+                            board=src.board,
+                            detected_at=now,
+                        )
+                        tally.stories_new += 1
+                        if severity is Severity.critical:
+                            # Critical events are pushed at once: the push is queued in the
+                            # same transaction as the story, so neither exists without the other.
+                            await tx.enqueue_push(
+                                story_id=story_id,
+                                fetched_at=proof.fetched_at,
+                                created_at=self.clock(),
+                            )
+                    self.index.add(story_id, sig)
+                    added += 1
+                    links.append(
+                        PostLink(
+                            post_id=post_id,
+                            story_id=story_id,
+                            signature=to_bytes(sig),
+                            evidence_hash=evidence[proof.url],
+                            hits=post_hits,
+                        )
+                    )
+                    tally.hits_new += len(post_hits)
+                await tx.attach(links)
+                mark = max([mark, *(link.post_id for link in links)])
+                await self._escalate(
+                    tx,
+                    await self._spread_signals(tx, src, [link.story_id for link in links]),
+                    at=now,
+                    fetched_at=page.fetched_at,
+                )
+        except BaseException:
+            # The index may now name stories that were rolled back: rebuild it from the store.
+            if added:
+                self._index_loaded = False
+            raise
+        self._post_mark = max(self._post_mark, mark)
+        tally.posts_new += len(inserted)
+        return len(inserted)
+
+    def _fallback_department(self) -> str:
+        # a story no topic or territory places goes to the lead office, which designates
+        lead = self.cfg.settings.lead_department
+        return lead.id if lead else ""
+
+    async def _spread_signals(
+        self, tx: Tx, src: Source, story_ids: Sequence[int]
+    ) -> dict[int, list[tuple[str, str]]]:
+        """Art. 7 evidence in this page: a news outlet carries the story, or it spread wide."""
+        if not story_ids:
+            return {}
+        rules = self.cfg.settings.escalation
+        signals: dict[int, list[tuple[str, str]]] = {}
+        for story_id, n in (await tx.story_source_counts(story_ids)).items():
+            if n >= rules.spread_sources:
+                signals.setdefault(story_id, []).append(("spread", f"carried by {n} sources"))
+        if src.media:
+            for story_id in dict.fromkeys(story_ids):
+                signals.setdefault(story_id, []).append(
+                    ("media", f"reported by the news outlet {src.id}")
+                )
+        return signals
+
+    def _reply_surges(
+        self, posts: Sequence[Post], known: dict[str, KnownPost]
+    ) -> dict[int, list[tuple[str, str]]]:
+        rules = self.cfg.settings.escalation
+        signals: dict[int, list[tuple[str, str]]] = {}
+        for p in posts:
+            k = known.get(p.url)
+            if k is None or k.story_id is None or p.replies is None or k.replies is None:
+                continue
+            grown = p.replies - k.replies
+            doubled = p.replies >= k.replies * rules.reply_factor
+            if grown >= rules.reply_growth or (doubled and grown >= rules.reply_factor_min):
+                signals.setdefault(k.story_id, []).append(
+                    ("replies", f"replies grew from {k.replies} to {p.replies} since last patrol")
+                )
+        return signals
+
+    async def _escalate(
+        self,
+        tx: Tx,
+        signals: dict[int, list[tuple[str, str]]],
+        *,
+        at: datetime,
+        fetched_at: datetime,
+    ) -> None:
+        if not signals:
+            return
+        for story_id in await escalate(tx, self.policy, signals, at=at):
+            # raised to critical: pushed at once, like a story born critical
+            await tx.enqueue_push(story_id=story_id, fetched_at=fetched_at, created_at=at)
