@@ -3,8 +3,7 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    SENTINEL_CONFIG_DIR=/config SENTINEL_DATABASE_URL=sqlite+aiosqlite:////data/sentinel.db \
-    SENTINEL_MIGRATIONS=/app/migrations
+    SENTINEL_CONFIG_DIR=/config SENTINEL_DATABASE_URL=sqlite+aiosqlite:////data/sentinel.db
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

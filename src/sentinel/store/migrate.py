@@ -1,13 +1,14 @@
 """Alembic, run in-process on the store's own connection.
 
 The migration scripts live at the repository root (`migrations/`), beside `src/`; the package
-finds them from its own location (editable installs and the Docker image keep the checkout),
-or from SENTINEL_MIGRATIONS.
+finds them from its own location (editable installs), from the copy a wheel installs under
+<prefix>/share/sentinel/migrations, or from SENTINEL_MIGRATIONS.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -24,13 +25,22 @@ ENV_MIGRATIONS = "SENTINEL_MIGRATIONS"
 
 
 def migrations_dir() -> Path:
+    """SENTINEL_MIGRATIONS, else the checkout's migrations/ (editable installs), else the copy
+    a wheel installs under <prefix>/share/sentinel/migrations."""
     override = os.environ.get(ENV_MIGRATIONS)
-    path = (
-        Path(override) if override else Path(sentinel.__file__).resolve().parents[2] / "migrations"
+    if override:
+        candidates = [Path(override)]
+    else:
+        candidates = [
+            Path(sentinel.__file__).resolve().parents[2] / "migrations",
+            Path(sys.prefix) / "share" / "sentinel" / "migrations",
+        ]
+    for path in candidates:
+        if (path / "env.py").is_file():
+            return path
+    raise StoreError(
+        f"no Alembic migrations at {' or '.join(map(str, candidates))} (set {ENV_MIGRATIONS})"
     )
-    if not (path / "env.py").is_file():
-        raise StoreError(f"no Alembic migrations at {path} (set {ENV_MIGRATIONS})")
-    return path
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
