@@ -1,5 +1,5 @@
-# Sentinel daemon on the embedded defaults (SQLite under /data). Mount your three YAML files
-# at /config and a volume at /data.
+# Sentinel daemon and duty desk on the embedded defaults (SQLite under /data). Mount your three
+# YAML files at /config and a volume at /data.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -15,4 +15,7 @@ COPY sources.yaml keywords.yaml sentinel.yaml /config/
 
 USER sentinel
 VOLUME ["/data"]
-CMD ["sentinel", "-v", "run"]
+# The duty desk; set SENTINEL_WEB_SECRET so sessions survive a restart, and serve it over https
+# behind the office's reverse proxy.
+EXPOSE 8080
+CMD ["sentinel", "-v", "run", "--host", "0.0.0.0", "--port", "8080"]
