@@ -319,3 +319,55 @@ async def test_assessment_figures_on_a_seeded_history(
         ]
     finally:
         await store.close()
+
+
+async def test_a_sweep_costs_the_same_statements_for_two_alerts_or_thirty(
+    site: LocalSite, tmp_path: Path, db_url: str
+) -> None:
+    """No N+1: the sweep's statement count does not grow with the number of alerts it handles."""
+    from sentinel.workflow.alerts import build_policy, open_alert
+
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    policy = build_policy(cfg.settings)
+    store = await Store.open(db_url)
+    try:
+        await store.upgrade()
+        flow = Workflow(store, cfg.settings)
+
+        async def open_alerts(n: int, at: datetime) -> None:
+            async with store.transaction() as tx:
+                for i in range(n):
+                    story = await tx.create_story(
+                        topic_id="land", title=f"story {i}", severity="general",
+                        department="zrzy", first_seen_at=at,
+                    )  # fmt: skip
+                    await open_alert(
+                        tx, policy, story_id=story, department="zrzy", severity="general",
+                        board=False, detected_at=at,
+                    )  # fmt: skip
+
+        async def counted_sweep(at: datetime) -> tuple[int, int]:
+            statements: list[str] = []
+
+            def count(*_a: Any) -> None:
+                statements.append("x")
+
+            event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+            try:
+                report = await flow.sweep(at)
+            finally:
+                event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+            return len(report.designated), len(statements)
+
+        # Both counted sweeps do the same kinds of work (designate the unclaimed, mark a step
+        # overdue, queue reminders), the second on fifteen times as many alerts.
+        await open_alerts(1, T0 - timedelta(days=1))
+        await flow.sweep(T0 - timedelta(days=1) + timedelta(hours=3))
+        await open_alerts(2, T0)
+        few = await counted_sweep(T0 + timedelta(hours=3))
+        await open_alerts(30, T0 + timedelta(days=1))
+        many = await counted_sweep(T0 + timedelta(days=1, hours=3))
+        assert few[0] == 2 and many[0] == 30  # every unclaimed alert designated
+        assert few[1] == many[1]
+    finally:
+        await store.close()
