@@ -15,13 +15,9 @@ from sentinel.config.models import Source
 from sentinel.errors import ExtractError
 from sentinel.extract.dates import has_zone, parse_date
 from sentinel.extract.feedfast import extract_feed_fast
-from sentinel.extract.post import Post
-from sentinel.extract.text import collapse, html_to_text
-from sentinel.extract.urls import is_web_url, web_url
+from sentinel.extract.feeditem import entry_post
+from sentinel.extract.post import Post, first_per_url
 from sentinel.fetch.page import Page
-
-# A feed without titles is rare but legal (RSS 2.0 needs only a description): use its start.
-TITLE_FROM_BODY = 80
 
 
 def extract_feed(src: Source, page: Page) -> list[Post]:
@@ -60,49 +56,21 @@ def extract_feed_reference(src: Source, page: Page) -> list[Post]:
                 url=page.url,
                 source_id=src.id,
             )
-    posts: list[Post] = []
-    seen: set[str] = set()
-    for entry in entries:
-        post = _post(src, page, entry)
-        if post is not None and post.url not in seen:
-            seen.add(post.url)
-            posts.append(post)
-    return posts
+    return first_per_url(_post(src, page, entry) for entry in entries)
 
 
 def _post(src: Source, page: Page, entry: Any) -> Post | None:
-    link = entry.get("link") or ""
-    if not link:
-        guid = str(entry.get("id") or "")
-        link = guid if is_web_url(guid) else ""
-    if not link:
-        return None
-    url = web_url(str(link), page.url)
-    if url is None:
-        return None
-    body = _body(entry)
-    title = collapse(html_to_text(str(entry.get("title") or "")))
-    if not title:
-        title = collapse(body)[:TITLE_FROM_BODY]
-    if not title:
-        return None
-    author = collapse(str(entry.get("author") or "")) or None
-    return Post(
-        source_id=src.id,
-        url=url,
-        title=title,
-        body=body,
-        published_at=_published(entry, page.fetched_at, src.date_format),
-        author=author,
+    return entry_post(
+        src,
+        page,
+        link=str(entry.get("link") or ""),
+        guid=str(entry.get("id") or ""),
+        title=str(entry.get("title") or ""),
+        contents=[str(c.get("value") or "") for c in entry.get("content") or []],
+        summary=str(entry.get("summary") or ""),
+        author=str(entry.get("author") or ""),
+        published=lambda: _published(entry, page.fetched_at, src.date_format),
     )
-
-
-def _body(entry: Any) -> str:
-    contents = entry.get("content") or []
-    values = [str(c.get("value") or "") for c in contents]
-    raw = max(values, key=len) if values else ""
-    summary = str(entry.get("summary") or "")
-    return html_to_text(raw if len(raw) >= len(summary) else summary)
 
 
 def _published(entry: Any, now: datetime, fmt: str | None) -> datetime | None:

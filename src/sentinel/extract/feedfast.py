@@ -20,12 +20,10 @@ from lxml import etree
 
 from sentinel.config.models import Source
 from sentinel.extract.dates import parse_date
-from sentinel.extract.post import Post
-from sentinel.extract.text import collapse, html_to_text
-from sentinel.extract.urls import is_web_url, web_url
+from sentinel.extract.feeditem import entry_post
+from sentinel.extract.post import Post, first_per_url
+from sentinel.extract.text import collapse
 from sentinel.fetch.page import Page
-
-TITLE_FROM_BODY = 80
 
 # resolve_entities=False: no external entities (XXE), no entity expansion bombs.
 _PARSER = etree.XMLParser(
@@ -92,14 +90,7 @@ def _extract(src: Source, page: Page) -> list[Post]:
     if len(items) != len(_ITEM_TAGS.findall(page.body)):
         raise NotSure("item count")  # an item inside CDATA or a comment: let feedparser judge
     atom = kind == "feed"
-    posts: list[Post] = []
-    seen: set[str] = set()
-    for item in items:
-        post = _post(src, page, item, atom=atom)
-        if post is not None and post.url not in seen:
-            seen.add(post.url)
-            posts.append(post)
-    return posts
+    return first_per_url(_post(src, page, item, atom=atom) for item in items)
 
 
 def _children(item: etree._Element) -> dict[str, list[etree._Element]]:
@@ -126,40 +117,22 @@ def _post(src: Source, page: Page, item: etree._Element, *, atom: bool) -> Post 
                 raise NotSure("xhtml body")
     else:
         link = collapse(_text(kids["link"][0])) if "link" in kids else ""
-    if not link:
-        guid = collapse(_text((kids.get("guid") or kids.get("id") or [None])[0]))
-        link = guid if is_web_url(guid) else ""
-    if not link:
-        return None
-    url = web_url(link, page.url)
-    if url is None:
-        return None
-    body = _body(kids)
-    title = collapse(html_to_text(_text((kids.get("title") or [None])[0])))
-    if not title:
-        title = collapse(body)[:TITLE_FROM_BODY]
-    if not title:
-        return None
+    guid = "" if link else collapse(_text((kids.get("guid") or kids.get("id") or [None])[0]))
     author_el = (kids.get("author") or kids.get("creator") or [None])[0]
     if author_el is not None and len(author_el):  # Atom: <author><name>
         author_el = next((c for c in author_el if _local(c.tag) == "name"), None)
-    author = collapse(_text(author_el)) or None
-    return Post(
-        source_id=src.id,
-        url=url,
-        title=title,
-        body=body,
-        published_at=_published(kids, page.fetched_at, src.date_format),
-        author=author,
-    )
-
-
-def _body(kids: dict[str, list[etree._Element]]) -> str:
-    contents = [_text(el) for el in kids.get("encoded", []) + kids.get("content", [])]
-    raw = max(contents, key=len) if contents else ""
     summaries = kids.get("description", []) + kids.get("summary", [])
-    summary = _text(summaries[0]) if summaries else ""
-    return html_to_text(raw if len(raw) >= len(summary) else summary)
+    return entry_post(
+        src,
+        page,
+        link=link,
+        guid=guid,
+        title=_text((kids.get("title") or [None])[0]),
+        contents=[_text(el) for el in kids.get("encoded", []) + kids.get("content", [])],
+        summary=_text(summaries[0]) if summaries else "",
+        author=_text(author_el),
+        published=lambda: _published(kids, page.fetched_at, src.date_format),
+    )
 
 
 def _published(

@@ -9,7 +9,7 @@ from sentinel.config.models import JsonFields, Source
 from sentinel.errors import ExtractError
 from sentinel.extract.dates import parse_date
 from sentinel.extract.numbers import parse_count
-from sentinel.extract.post import Post
+from sentinel.extract.post import Post, first_per_url
 from sentinel.extract.text import collapse, html_to_text
 from sentinel.extract.urls import web_url
 from sentinel.fetch.charset import decode_html, normalize_charset
@@ -65,15 +65,7 @@ def extract_json(src: Source, page: Page) -> list[Post]:
             url=page.url,
             source_id=src.id,
         )
-    posts: list[Post] = []
-    seen: set[str] = set()
-    for item in items:
-        if isinstance(item, dict):
-            post = _post(src, page, fields, item)
-            if post is not None and post.url not in seen:
-                seen.add(post.url)
-                posts.append(post)
-    return posts
+    return first_per_url(_post(src, page, fields, item) for item in items if isinstance(item, dict))
 
 
 def _text(item: dict[str, Any], path: str | None) -> str:

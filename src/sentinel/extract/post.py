@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,3 +27,14 @@ class Post:
     def text(self) -> str:
         """Title and body as one text, the unit that matching and clustering see."""
         return f"{self.title}\n{self.body}" if self.body else self.title
+
+
+def first_per_url(posts: Iterable[Post | None]) -> list[Post]:
+    """The posts in order, the first of each canonical URL (a list may link a post twice)."""
+    out: list[Post] = []
+    seen: set[str] = set()
+    for post in posts:
+        if post is not None and post.url not in seen:
+            seen.add(post.url)
+            out.append(post)
+    return out
