@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -73,6 +73,20 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return uvloop.run(coro)  # type: ignore[no-any-return]
     except ImportError:  # pragma: no cover - uvloop is absent on Windows
         return asyncio.run(coro)
+
+
+def _with_store(cfg: Config, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Open the configured database, bring it to head, run `work` on it, close it."""
+
+    async def go() -> T:
+        store = await Store.open(_db_url(cfg))
+        try:
+            await store.upgrade()
+            return await work(store)
+        finally:
+            await store.close()
+
+    return _run(go())
 
 
 def _load(config_dir: Path | None) -> Config:
@@ -335,16 +349,11 @@ def outbox_list(
 
     cfg = _load(config_dir)
 
-    async def go() -> Any:
-        store = await Store.open(_db_url(cfg))
-        try:
-            await store.upgrade()
-            rows = await store.outbox(pending=pending)
-            return rows, await Deliveries(store).digests(pending=pending)
-        finally:
-            await store.close()
+    async def read(store: Store) -> Any:
+        rows = await store.outbox(pending=pending)
+        return rows, await Deliveries(store).digests(pending=pending)
 
-    rows, digests = _run(go())
+    rows, digests = _with_store(cfg, read)
     items = [_outbox_json(r) for r in rows] + [_digest_json(d) for d in digests]
     if as_json:
         _print_json(items)
@@ -422,15 +431,7 @@ def stories_list(
     cfg = _load(config_dir)
     when = _parse_since(since)
 
-    async def go() -> Any:
-        store = await Store.open(_db_url(cfg))
-        try:
-            await store.upgrade()
-            return await store.stories(since=when)
-        finally:
-            await store.close()
-
-    stories = _run(go())
+    stories = _with_store(cfg, lambda store: store.stories(since=when))
     if as_json:
         _print_json([story_json(s) for s in stories])
     else:
@@ -449,15 +450,7 @@ def posts_list(
     cfg = _load(config_dir)
     when = _parse_since(since)
 
-    async def go() -> Any:
-        store = await Store.open(_db_url(cfg))
-        try:
-            await store.upgrade()
-            return await store.posts(source_id=source, since=when, limit=limit)
-        finally:
-            await store.close()
-
-    posts = _run(go())
+    posts = _with_store(cfg, lambda store: store.posts(source_id=source, since=when, limit=limit))
     if as_json:
         _print_json([post_json(p) for p in posts])
     else:
@@ -471,15 +464,7 @@ def sources_status(config_dir: ConfigDir = None, as_json: AsJson = False) -> Non
     """Per source: last fetch, result, items, consecutive failures."""
     cfg = _load(config_dir)
 
-    async def go() -> Any:
-        store = await Store.open(_db_url(cfg))
-        try:
-            await store.upgrade()
-            return await store.sources_status()
-        finally:
-            await store.close()
-
-    rows = {r.source_id: r for r in _run(go())}
+    rows = {r.source_id: r for r in _with_store(cfg, lambda store: store.sources_status())}
     if as_json:
         _print_json([source_json(s, rows.get(s.id)) for s in cfg.sources.sources])
     else:
@@ -580,17 +565,12 @@ def _id_from(url: str) -> str:
 def db_upgrade(config_dir: ConfigDir = None) -> None:
     """Create or upgrade the database schema to the newest version."""
     cfg = _load(config_dir)
-    url = _db_url(cfg)
 
-    async def go() -> None:
-        store = await Store.open(url)
-        try:
-            await store.upgrade()
-        finally:
-            await store.close()
+    async def nothing(_store: Store) -> None:
+        return None  # opening brings it to head
 
-    _run(go())
-    typer.echo(f"database at head: {_redact(url)}")
+    _with_store(cfg, nothing)
+    typer.echo(f"database at head: {_redact(_db_url(cfg))}")
 
 
 def _redact(url: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Generator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +12,8 @@ import typer
 
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, SentinelError
+from sentinel.pipeline import utcnow
 from sentinel.store import Store, database_url
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def web(
@@ -60,7 +56,7 @@ async def _serve(cfg: Config, host: str, port: int, secure_cookies: bool) -> Non
             cfg,
             store,
             Workflow(store, cfg.settings),
-            clock=now,
+            clock=utcnow,
             settings=WebSettings.from_env(secure_cookies=secure_cookies),
         )
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
@@ -95,7 +91,7 @@ async def serve_desk(
     # Its own store (engine): the daemon reopens its own when the configuration changes.
     store = await Store.open(database_url(cfg.settings))
     app = create_app(
-        cfg, store, Workflow(store, cfg.settings), clock=now, settings=WebSettings.from_env(),
+        cfg, store, Workflow(store, cfg.settings), clock=utcnow, settings=WebSettings.from_env(),
         health=health,
     )  # fmt: skip
     server = Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))

@@ -16,7 +16,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from sentinel.config import Config
 from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
 from sentinel.daemon.reload import ConfigWatcher, load_checked
-from sentinel.pipeline import Patrol
+from sentinel.pipeline import Clock, Patrol, utcnow
 from sentinel.recheck import recheck_gone
 from sentinel.schedule import Ticker, due_sources, is_duty_patrol, last_duty_patrol, with_heightened
 from sentinel.store import Deliveries, database_url
@@ -32,13 +32,8 @@ from sentinel.workflow.service import Workflow
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 DUTY = "duty"
 _SOURCE = "source:"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
