@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -39,13 +38,6 @@ departments:
   - {{id: mg-yjj, name: 应急管理局}}
   - {{id: mg-nsh, name: 女山湖镇}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager

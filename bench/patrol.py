@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, bump, free_port, peak_rss_mb, serving, timed, write_config
+from tests.servers import free_port
+
+from bench.harness import ROOT, bump, peak_rss_mb, serving, timed, write_config
 from bench.site import Spec, build, build_many
 
 

@@ -3,7 +3,6 @@ and the fixture county's configuration with notification settings."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,17 +16,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 from tests.fixtures.sites import KEYWORDS, SENTINEL, good_sources
-from tests.servers import LocalSite
+from tests.servers import LocalSite, free_port
 
 TZ = ZoneInfo("Asia/Shanghai")
 DEPARTMENTS = ("lead", "zrzy", "rlsb", "zjj", "jyj", "town")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

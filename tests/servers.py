@@ -66,6 +66,14 @@ def gzip_bomb() -> bytes:
     return header + first + steady * 1022 + last + struct.pack("<II", crc, 1 << 30)
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 nobody listens on now (for servers started by other means)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
 class LocalSite:
     """An aiohttp.web server on a free 127.0.0.1 port; start() it or use it as a context manager."""
 

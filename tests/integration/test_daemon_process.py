@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from aiohttp import web
 
 from tests.daemon_kit import MailServer, write_county
 from tests.fixtures.sites import good_sources, publish
-from tests.servers import LocalSite
+from tests.servers import LocalSite, free_port
 
 SLOW_FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>慢新闻</title><link>{base}/slow/</link>
@@ -75,13 +74,6 @@ def sentinel(config: Path, *args: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def desk_answers(port: int, *, within: float = 20.0) -> bool:

@@ -5,20 +5,13 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
 from sentinel.demo import DEMO_PASSWORD, run_demo
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.servers import free_port
 
 
 async def test_the_demo_shows_alerts_mail_and_the_desk(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,18 +35,12 @@ from sentinel.notify import (
     digest_message,
 )
 from sentinel.notify.digest import Digest, DigestAlert
+from tests.servers import free_port
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 10, 9, 10, 0, tzinfo=TZ)
 SECRET = "SEC0123456789abcdef"
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"> [领补贴](javascript:alert(3))'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def message() -> Message:
