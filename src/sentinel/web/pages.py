@@ -357,44 +357,44 @@ async def daily_csv(
 
 
 @dataclass(frozen=True)
-class _Assessment:
+class _Period:
     desk: Desk
     who: Who
     start: date
     end: date
-    rows: list[dict[str, Any]]
 
 
-async def _assessment(
+async def _reader_period(
     request: Request,
     who: PageUser,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
-) -> _Assessment:
-    """A reader's assessment for the period asked (default: see _period); shared by the page,
-    its CSV and its printable document."""
+) -> _Period:
+    """A reader's report period (default: see _period), for the report pages, CSVs and prints."""
     _reader(who)
     desk = desk_of(request)
     lo, hi = _period(desk, start, end)
-    return _Assessment(desk, who, lo, hi, await assessment_rows(desk, lo, hi))
+    return _Period(desk, who, lo, hi)
 
 
-AssessmentFor = Annotated[_Assessment, Depends(_assessment)]
+ReaderPeriod = Annotated[_Period, Depends(_reader_period)]
 
 
 @router.get("/reports/assessment", response_class=HTMLResponse)
-async def assessment_page(request: Request, a: AssessmentFor) -> Response:
-    bars = present.bar_chart(a.rows, a.desk.departments)
+async def assessment_page(request: Request, p: ReaderPeriod) -> Response:
+    rows = await assessment_rows(p.desk, p.start, p.end)
+    bars = present.bar_chart(rows, p.desk.departments)
     return render(
-        request, "assessment.html", a.who, rows=a.rows, bars=bars, start=a.start, end=a.end,
+        request, "assessment.html", p.who, rows=rows, bars=bars, start=p.start, end=p.end,
         columns=ASSESSMENT_COLUMNS,
     )  # fmt: skip
 
 
 @router.get("/reports/assessment.csv")
-async def assessment_csv(a: AssessmentFor) -> Response:
-    table = [list(ASSESSMENT_COLUMNS)] + [[r[c] for c in ASSESSMENT_COLUMNS] for r in a.rows]
-    return _csv(table, f"assessment-{a.start.isoformat()}-{a.end.isoformat()}.csv")
+async def assessment_csv(p: ReaderPeriod) -> Response:
+    rows = await assessment_rows(p.desk, p.start, p.end)
+    table = [list(ASSESSMENT_COLUMNS)] + [[r[c] for c in ASSESSMENT_COLUMNS] for r in rows]
+    return _csv(table, f"assessment-{p.start.isoformat()}-{p.end.isoformat()}.csv")
 
 
 def _printable(html: str) -> Response:
@@ -422,16 +422,16 @@ async def daily_print(
 
 
 @router.get("/reports/assessment/print", response_class=HTMLResponse)
-async def assessment_print(a: AssessmentFor) -> Response:
+async def assessment_print(p: ReaderPeriod) -> Response:
     return _printable(
         printable.assessment_html(
-            a.rows,
-            start=a.start,
-            end=a.end,
-            departments=a.desk.departments,
-            title=a.desk.cfg.settings.name,
-            generated_at=a.desk.now(),
-            tz=a.desk.tz,
+            await assessment_rows(p.desk, p.start, p.end),
+            start=p.start,
+            end=p.end,
+            departments=p.desk.departments,
+            title=p.desk.cfg.settings.name,
+            generated_at=p.desk.now(),
+            tz=p.desk.tz,
         )
     )
 
@@ -443,36 +443,20 @@ async def trend_data(desk: Desk, start: date, end: date) -> dict[str, Any]:
 
 
 @router.get("/reports/trends", response_class=HTMLResponse)
-async def trends_page(
-    request: Request,
-    who: PageUser,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
+async def trends_page(request: Request, p: ReaderPeriod) -> Response:
     """New stories per topic per day: a line chart, the table under it, CSV."""
-    _reader(who)
-    desk = desk_of(request)
-    lo, hi = _period(desk, start, end)
-    data = await trend_data(desk, lo, hi)
+    data = await trend_data(p.desk, p.start, p.end)
     chart = present.trend_chart(data, data["names"])
     return render(
-        request, "trends.html", who, data=data, chart=chart, start=lo, end=hi,
+        request, "trends.html", p.who, data=data, chart=chart, start=p.start, end=p.end,
         colors=present.TREND_COLORS,
     )  # fmt: skip
 
 
 @router.get("/reports/trends.csv")
-async def trends_csv(
-    request: Request,
-    who: PageUser,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
-) -> Response:
-    _reader(who)
-    desk = desk_of(request)
-    lo, hi = _period(desk, start, end)
-    data = await trends(desk.store, start=lo, end=hi, tz=desk.tz)
-    return _csv(trends_table(data), f"trends-{lo.isoformat()}-{hi.isoformat()}.csv")
+async def trends_csv(p: ReaderPeriod) -> Response:
+    data = await trends(p.desk.store, start=p.start, end=p.end, tz=p.desk.tz)
+    return _csv(trends_table(data), f"trends-{p.start.isoformat()}-{p.end.isoformat()}.csv")
 
 
 def _csv(rows: list[list[Any]], filename: str) -> Response:
