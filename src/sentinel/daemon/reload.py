@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +58,7 @@ class ConfigWatcher:
         self.directory = directory
         self._load = load
         self._stamp = self.stamp()
+        self._digest = self.digest()
         self.last_error: str | None = None
         self.dirty = False  # set by the watch task; cleared by poll()
         self._watch = watch
@@ -117,14 +119,31 @@ class ConfigWatcher:
                 out.append((st.st_mtime_ns, st.st_size))
         return tuple(out)
 
+    def digest(self) -> bytes:
+        """The three files' contents, hashed: what decides whether there is anything to load."""
+        h = hashlib.blake2b(digest_size=16)
+        for name in FILES:
+            try:
+                h.update((self.directory / name).read_bytes())
+            except OSError:
+                h.update(b"\0missing")
+            h.update(b"\0")
+        return h.digest()
+
     def poll(self) -> Config | None:
         """A new configuration if the files changed and are valid; None otherwise."""
         self.start()
         stamp = self.stamp()
         if stamp == self._stamp and not self.dirty:
             return None
-        # an invalid edit is reported once, not at every tick
         self._stamp, self.dirty = stamp, False
+        # Events and stats only say something may have changed: an editor's save, a touch, or
+        # a watch event arriving after the stat check already reloaded it would otherwise
+        # reopen the patrol for the same files. An invalid edit is reported once, likewise.
+        digest = self.digest()
+        if digest == self._digest:
+            return None
+        self._digest = digest
         try:
             cfg = self._load(self.directory)
         except ConfigError as e:
