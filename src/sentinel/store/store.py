@@ -203,14 +203,14 @@ class Store:
                 with translate_errors("writing to the database"):
                     async with self.engine.begin() as conn:
                         if pending:
-                            await self._write_fetches(conn, pending)
+                            await self._write_pending(conn, pending)
                         yield conn
             except BaseException:
                 self._pending[:0] = pending  # rolled back with the rest: keep them for later
                 raise
 
     @staticmethod
-    async def _write_fetches(
+    async def _write_pending(
         conn: AsyncConnection, pending: list[FetchRecord | HealthRecord]
     ) -> None:
         # In a savepoint: fetch records that cannot be written (a bug, a constraint) are logged
