@@ -15,14 +15,13 @@ from types import TracebackType
 
 from sentinel.cluster import StoryIndex, from_bytes
 from sentinel.config import Config, Severity, Source
-from sentinel.errors import ExtractError, FetchError, HTTPStatusError, SentinelError
-from sentinel.extract import extract_detail, extract_list, next_page
+from sentinel.errors import FetchError, HTTPStatusError, SentinelError
 from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
-from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.locks import PriorityLock
 from sentinel.match import Matcher
+from sentinel.pipeline.reading import ListRead, LocalReader, Reader
 from sentinel.pipeline.records import (
     Clock,
     PatrolReport,
@@ -33,7 +32,7 @@ from sentinel.pipeline.records import (
 from sentinel.pipeline.rules import fetch_policy, story_severity
 from sentinel.pipeline.stories import StoryWriter
 from sentinel.sources import resolve
-from sentinel.sources.health import Health, Observation, looks_blocked
+from sentinel.sources.health import Health, Observation
 from sentinel.sources.health import step as health_step
 from sentinel.sources.reach import on_site
 from sentinel.store import FetchRecord, Store, Tx, database_url
@@ -52,11 +51,13 @@ class Patrol(StoryWriter):
         store: Store,
         fetcher: Fetcher,
         matcher: Matcher,
+        reader: Reader | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.cfg = cfg
         self.store = store
-        self.fetcher = fetcher
+        self.fetcher = fetcher  # this process's own: rechecks and `try` fetch with it
+        self.reader: Reader = reader if reader is not None else LocalReader(fetcher)
         self.matcher = matcher
         self.clock = clock
         self.index = StoryIndex(threshold=cfg.settings.cluster.threshold)
@@ -94,7 +95,10 @@ class Patrol(StoryWriter):
 
     async def close(self) -> None:
         try:
-            await self.fetcher.aclose()
+            try:
+                await self.reader.aclose()
+            finally:
+                await self.fetcher.aclose()
         finally:
             await self.store.close()
 
@@ -266,34 +270,40 @@ class Patrol(StoryWriter):
                 known = self._validators.get(page_url)
                 if known is None and page_url not in self._preloaded:
                     known = (await self.store.validators([page_url])).get(page_url)
-            page = await self._fetch(src, policy, page_url, known)
+            read = await self._read(src, policy, page_url, known, page_no)
+            page = read.page
             tally.pages += 1
             tally.status = page.status
             if page.not_modified:
                 tally.not_modified += 1
                 await self.store_fetch(src, page, items=0, new_items=0)
                 return
-            try:
-                posts = extract_list(src, page)
-            except ExtractError as e:
+            if read.error is not None:
+                e = read.error
                 await self._record_error(src, page_url, page.fetched_at, e, status=page.status)
-                raise
+                raise e
+            posts = read.posts
             tally.items += len(posts)
             tally.dated += sum(p.published_at is not None for p in posts)
-            if not posts and page_no == 0:
-                # An empty list may be a wall put up in front of the page: worth a look only then.
-                text, _ = decode_html(page.body, header_charset=page.charset, override=src.encoding)
-                tally.blocked = looks_blocked(text)
+            if page_no == 0:
+                tally.blocked = read.blocked
             new = await self._store_posts(src, policy, page, posts, tally)
             await self.store_fetch(src, page, items=len(posts), new_items=new)
-            page_url = next_page(src, page) if page_no + 1 < src.pages else None
+            page_url = read.next_url
 
-    async def _fetch(
-        self, src: Source, policy: FetchPolicy, url: str, validators: Validators | None
-    ) -> Page:
+    async def _read(
+        self,
+        src: Source,
+        policy: FetchPolicy,
+        url: str,
+        validators: Validators | None,
+        page_no: int,
+    ) -> ListRead:
         started = self.clock()
         try:
-            return await self.fetcher.get(url, policy=policy, validators=validators)
+            return await self.reader.read_list(
+                src, policy, url, validators, first=page_no == 0, more=page_no + 1 < src.pages
+            )
         except FetchError as e:
             e.source_id = e.source_id or src.id
             e.url = e.url or url
@@ -346,26 +356,42 @@ class Patrol(StoryWriter):
             )
         )
 
-    async def _detail(
-        self, src: Source, policy: FetchPolicy, post: Post
-    ) -> tuple[Post, Page | None]:
-        """The post's own page, for its body; a failure keeps the list's version of the post.
+    async def _details(
+        self, src: Source, policy: FetchPolicy, posts: Sequence[Post]
+    ) -> tuple[list[Post], dict[str, Page]]:
+        """The posts completed from their own pages (a failure keeps the list's version), and
+        those pages by post URL.
 
         Only on the source's own site (its list pages' hosts, or `hosts:`): a list may link
         anywhere, and the source's cookies, rate and allow_private were granted for its site.
         """
-        if not on_site(src, post.url):
-            log.info(
-                "detail page skipped: not on the source's site (add its host to `hosts:`)",
-                extra={"source_id": src.id, "url": post.url},
-            )
-            return post, None
-        try:
-            page = await self.fetcher.get(post.url, policy=policy)
-            return extract_detail(src, page, post), page
-        except SentinelError as e:
-            log.info("detail page failed: %s", e, extra={"source_id": src.id, "url": post.url})
-            return post, None
+        wanted = []
+        for post in posts:
+            if on_site(src, post.url):
+                wanted.append(post)
+            else:
+                log.info(
+                    "detail page skipped: not on the source's site (add its host to `hosts:`)",
+                    extra={"source_id": src.id, "url": post.url},
+                )
+        done = {d.post.url: d for d in await self.reader.read_details(src, policy, wanted)}
+        pages: dict[str, Page] = {}
+        out: list[Post] = []
+        for post in posts:
+            d = done.get(post.url)
+            if d is None:
+                out.append(post)
+                continue
+            out.append(d.post)
+            if d.page is not None:
+                pages[d.post.url] = d.page
+            elif d.failure is not None:
+                log.info(
+                    "detail page failed: %s",
+                    d.failure,
+                    extra={"source_id": src.id, "url": post.url},
+                )
+        return out, pages
 
     async def _store_posts(
         self,
@@ -399,9 +425,7 @@ class Patrol(StoryWriter):
         pages: dict[str, Page] = {}
         if src.detail is not None:
             tally.details += len(fresh)
-            done = await asyncio.gather(*(self._detail(src, policy, p) for p in fresh))
-            fresh = [p for p, _ in done]
-            pages = {p.url: d for p, d in done if d is not None}
+            fresh, pages = await self._details(src, policy, fresh)
         hits = {
             p.url: tuple(self.matcher.match(p.text, territorial=src.territorial)) for p in fresh
         }
