@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import resource
 import shutil
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,6 +25,7 @@ http:
   timeout: 20
   concurrency: {concurrency}
   transport: {transport}
+  scouts: {scouts}
 match:
   engine: {engine}
 departments:
@@ -41,10 +43,10 @@ departments:
 
 
 @contextlib.contextmanager
-def serving(root: Path, port: int) -> Iterator[str]:
-    """Run bench/server.py on `root` in a child process; yield its base URL."""
+def serving(root: Path, port: int, hosts: Sequence[str] = ("127.0.0.1",)) -> Iterator[str]:
+    """Run bench/server.py on `root` in a child process; yield its first base URL."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "bench.server", str(root), str(port)],
+        [sys.executable, "-m", "bench.server", str(root), str(port), *hosts],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -54,7 +56,7 @@ def serving(root: Path, port: int) -> Iterator[str]:
         assert child.stdout is not None
         if child.stdout.readline().strip() != "ready":
             raise RuntimeError("the bench server did not start")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{hosts[0]}:{port}"
     finally:
         if child.stdin is not None:
             child.stdin.close()
@@ -78,11 +80,14 @@ def write_config(
     concurrency: int = 50,
     transport: str = "aiohttp",
     engine: str = "fast",
+    scouts: int = 0,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
     shutil.copy(ROOT / "keywords.yaml", directory / "keywords.yaml")
-    settings = SETTINGS.format(concurrency=concurrency, transport=transport, engine=engine)
+    settings = SETTINGS.format(
+        concurrency=concurrency, transport=transport, engine=engine, scouts=scouts
+    )
     (directory / "sentinel.yaml").write_text(settings, encoding="utf-8")
     return directory
 
@@ -101,6 +106,15 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a running process has used so far (/proc; 0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(fn: Callable[[], Awaitable[T]], *, uvloop: bool = True) -> tuple[T, float, float]:

@@ -1,10 +1,12 @@
 """The benchmark site's server: a separate process, so the patrol's CPU figures are its own.
 
-    python -m bench.server ROOT PORT
+    python -m bench.server ROOT PORT [HOST ...]
 
-Serves ROOT/manifest.json's pages on 127.0.0.1:PORT with their ETags (304 on If-None-Match),
-prints "ready" when listening, and stops when its stdin closes. `POST /_bump?every=N` gives
-every N-th page that has an ETag a new one, so a following patrol sees that share changed.
+Serves ROOT/manifest.json's pages on PORT of each loopback HOST (127.0.0.1 by default; all of
+127.0.0.0/8 is loopback, so a site can span hosts as a county's sources do) with their ETags
+(304 on If-None-Match), prints "ready" when listening, and stops when its stdin closes.
+`POST /_bump?every=N` gives every N-th page that has an ETag a new one, so a following patrol
+sees that share changed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def load(root: Path) -> dict[str, tuple[bytes, str, str | None]]:
     }
 
 
-async def main(root: Path, port: int) -> None:
+async def main(root: Path, port: int, hosts: list[str]) -> None:
     pages = load(root)
 
     async def handle(request: web.Request) -> web.Response:
@@ -53,16 +55,18 @@ async def main(root: Path, port: int) -> None:
     app.router.add_route("GET", "/{tail:.*}", handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
+    for host in hosts:
+        await web.TCPSite(runner, host, port, backlog=1024).start()
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await runner.cleanup()
 
 
 if __name__ == "__main__":
+    args = (Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:] or ["127.0.0.1"])
     try:
         import uvloop
     except ImportError:
-        asyncio.run(main(Path(sys.argv[1]), int(sys.argv[2])))
+        asyncio.run(main(*args))
     else:
-        uvloop.run(main(Path(sys.argv[1]), int(sys.argv[2])))
+        uvloop.run(main(*args))

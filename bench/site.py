@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -246,21 +246,24 @@ def build_many(count: int, root: Path, base: str, *, items: int = 20, seed: int 
             " title: 'a.xst', date: 'td.by em span', replies: 'td.num a', views: 'td.num em'}}\n"
         )
     w.close()
-    head = sources_yaml(Spec(forums=0, portals=0, feeds=0), base)
+    head = sources_yaml(Spec(forums=0, portals=0, feeds=0), [base])
     return Built(
         sources_yaml=head + "".join(lines), pages=count, posts=posts.count, relevant=posts.relevant
     )
 
 
-def sources(spec: Spec, base: str) -> Iterator[str]:
+def sources(spec: Spec, bases: Sequence[str]) -> Iterator[str]:
+    """The sources, spread over the site's hosts in turn (source i on bases[i % len])."""
     polite = "    allow_private: true\n"
     for f in range(spec.forums):
+        base = bases[f % len(bases)]
         yield (
             f"  - {{id: forum-{f}, kind: html, url: '{base}/bbs/forum-{f}-1.html', "
             f"preset: discuz, pages: {spec.forum_pages}, territorial: true, "
             "allow_private: true}\n"
         )
     for n in range(spec.portals):
+        base = bases[(spec.forums + n) % len(bases)]
         yield (
             f"  - id: portal-{n}\n    kind: html\n    url: '{base}/gov/{n}/list.html'\n"
             "    territorial: true\n"
@@ -268,20 +271,22 @@ def sources(spec: Spec, base: str) -> Iterator[str]:
             '    detail: {body: "div.article-content"}\n' + polite
         )
     for n in range(spec.feeds):
+        base = bases[(spec.forums + spec.portals + n) % len(bases)]
         yield f"  - {{id: feed-{n}, kind: rss, url: '{base}/news/{n}.xml', allow_private: true}}\n"
 
 
-def sources_yaml(spec: Spec, base: str, *, concurrency: int = 50) -> str:
+def sources_yaml(spec: Spec, bases: Sequence[str], *, concurrency: int = 50) -> str:
     head = (
         "defaults:\n"
         f"  politeness: {{rate: 1000000, concurrency: {concurrency}, robots: true}}\n"
         "sources:\n"
     )
-    return head + "".join(sources(spec, base))
+    return head + "".join(sources(spec, bases))
 
 
-def build(spec: Spec, root: Path, base: str) -> Built:
-    """Write the site under `root` (served at `base`) and return the sources that patrol it."""
+def build(spec: Spec, root: Path, bases: Sequence[str]) -> Built:
+    """Write the site under `root` (served at each of `bases`, the same pages on every host)
+    and return the sources that patrol it."""
     rng = random.Random(spec.seed)
     posts = _Posts(spec, rng)
     w = _Writer(root)
@@ -301,14 +306,14 @@ def build(spec: Spec, root: Path, base: str) -> Built:
     for n in range(spec.feeds):
         w.put(
             f"/news/{n}.xml",
-            _feed(posts, base, n, spec.feed_items),
+            _feed(posts, bases[(spec.forums + spec.portals + n) % len(bases)], n, spec.feed_items),
             "application/rss+xml",
             etag=f'"f{n}-v1"',
         )
         pages += 1
     w.close()
     return Built(
-        sources_yaml=sources_yaml(spec, base),
+        sources_yaml=sources_yaml(spec, bases),
         pages=pages,
         posts=posts.count,
         relevant=posts.relevant,

@@ -275,6 +275,13 @@ class HttpSettings(Strict):
     transport: Literal["aiohttp", "httpx"] = Field(
         "aiohttp", description="engine under httpx; aiohttp costs ~10x less CPU"
     )
+    scouts: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="processes that fetch and parse pages beside the patrol's own "
+        "(0: all in the patrol's process); up to the machine's cores less one",
+    )
 
     @property
     def agent(self) -> str:

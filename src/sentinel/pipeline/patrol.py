@@ -21,7 +21,6 @@ from sentinel.fetch import Fetcher
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.locks import PriorityLock
 from sentinel.match import Matcher
-from sentinel.pipeline.reading import ListRead, LocalReader, Reader
 from sentinel.pipeline.records import (
     Clock,
     PatrolReport,
@@ -31,6 +30,7 @@ from sentinel.pipeline.records import (
 )
 from sentinel.pipeline.rules import fetch_policy, story_severity
 from sentinel.pipeline.stories import StoryWriter
+from sentinel.read import ListRead, LocalReader, Reader, ScoutPool
 from sentinel.sources import resolve
 from sentinel.sources.health import Health, Observation
 from sentinel.sources.health import step as health_step
@@ -91,7 +91,9 @@ class Patrol(StoryWriter):
         except BaseException:
             await store.close()
             raise
-        return cls(cfg, store=store, fetcher=fetcher, matcher=matcher, clock=clock)
+        http = cfg.settings.http
+        reader = ScoutPool(http, http.scouts) if http.scouts else None
+        return cls(cfg, store=store, fetcher=fetcher, matcher=matcher, reader=reader, clock=clock)
 
     async def close(self) -> None:
         try:

@@ -1,0 +1,173 @@
+"""Scout processes: the same patrol as in one process, errors that cross whole, a lost scout
+replaced, and one host always in one scout (so its politeness limits hold)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from sentinel.config import Config, load_config
+from sentinel.config.models import HttpSettings
+from sentinel.errors import HTTPStatusError
+from sentinel.extract.post import Post
+from sentinel.fetch.page import FetchPolicy
+from sentinel.pipeline import Patrol
+from sentinel.read import ScoutPool
+from sentinel.read.scouts import ScoutLost
+from sentinel.sources import resolve
+from tests.fixtures.sites import publish, write_config
+from tests.integration.test_patrol import EXPECTED, story_shape
+from tests.servers import LocalSite
+
+
+def with_scouts(cfg: Config, n: int) -> Config:
+    http = cfg.settings.http.model_copy(update={"scouts": n})
+    return dataclasses.replace(cfg, settings=cfg.settings.model_copy(update={"http": http}))
+
+
+async def _patrol_rows(cfg: Config, db_url: str) -> tuple[object, ...]:
+    async with await Patrol.open(cfg, database_url=db_url) as patrol:
+        report = await patrol.run()
+        outcome = sorted(
+            (r.source_id, r.ok, r.error_kind, r.url, r.pages, r.details, r.items, r.posts_new)
+            for r in report.sources
+        )
+        posts = sorted(
+            (p.source_id, p.url, p.title, p.body, p.published_at, p.replies, p.views)
+            for p in await patrol.store.posts()
+        )
+        stories = story_shape(await patrol.store.stories())
+        status = sorted(
+            (s.source_id, s.consecutive_failures, s.last_status, s.items_last)
+            for s in await patrol.store.sources_status()
+        )
+        return outcome, posts, stories, status
+
+
+async def test_a_patrol_with_scouts_stores_what_one_process_stores(
+    site: LocalSite, tmp_path: Path, db_url: str
+) -> None:
+    publish(site)
+    cfg = load_config(write_config(tmp_path / "cfg", site, faults=True))
+    local = await _patrol_rows(cfg, f"sqlite+aiosqlite:///{tmp_path / 'local.db'}")
+    scouted = await _patrol_rows(with_scouts(cfg, 2), db_url)
+    assert scouted == local
+    outcome, posts, stories, _ = scouted
+    assert stories == EXPECTED
+    kinds = {sid: kind for sid, ok, kind, *_ in outcome if not ok}
+    # every failure crossed from the scout as the same error the patrol records in-process
+    assert kinds["hang"] == "fetch_timeout"
+    assert kinds["e500"] == "http_status_error"
+    assert kinds["loop"] == "too_many_redirects"
+    assert kinds["robots"] == "robots_disallowed"
+    assert kinds["garbage"] == "ExtractError"
+    assert any(body for *_, body, _, _, _ in posts)  # detail pages were read by the scouts
+
+
+def _settings() -> HttpSettings:
+    return HttpSettings(timeout=30, concurrency=16)
+
+
+def _policy(**kw: object) -> FetchPolicy:
+    return FetchPolicy(source_id="s", rate=1000.0, allow_private=True, robots=False, **kw)  # type: ignore[arg-type]
+
+
+async def test_errors_cross_with_their_attributes(site: LocalSite, tmp_path: Path) -> None:
+    publish(site)
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    src = resolve(next(s for s in cfg.sources.sources if s.id == "forum"))
+    pool = ScoutPool(_settings(), 1)
+    try:
+        with pytest.raises(HTTPStatusError) as caught:
+            await pool.read_list(
+                src, _policy(), site.url("/fault/status?n=503"), None, first=True, more=False
+            )
+        assert caught.value.status == 503
+        assert caught.value.url == site.url("/fault/status?n=503")
+        assert caught.value.source_id == "s"
+        read = await pool.read_list(
+            src, _policy(), site.url("/bbs/forum-2-1.html"), None, first=True, more=False
+        )
+        assert read.error is None and read.posts
+        assert all(p.source_id == "forum" for p in read.posts)
+    finally:
+        await pool.aclose()
+
+
+async def test_a_lost_scout_fails_its_reads_and_is_replaced(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    publish(site)
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    src = resolve(next(s for s in cfg.sources.sources if s.id == "forum"))
+    arrived = threading.Event()
+
+    async def hang(request: web.Request) -> web.StreamResponse:
+        arrived.set()
+        await asyncio.sleep(3600)
+        return web.Response(text="too late")
+
+    site.handle("/hang", hang)
+    pool = ScoutPool(_settings(), 1)
+    try:
+        await pool.start()
+        [first] = pool.pids
+        hanging = asyncio.create_task(
+            pool.read_list(src, _policy(), site.url("/hang"), None, first=True, more=False)
+        )
+        assert await asyncio.to_thread(arrived.wait, 10)
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(ScoutLost):
+            await asyncio.wait_for(hanging, 10)
+        read = await pool.read_list(
+            src, _policy(), site.url("/bbs/forum-2-1.html"), None, first=True, more=False
+        )
+        assert read.posts
+        assert pool.pids and pool.pids != [first]
+    finally:
+        await pool.aclose()
+    assert pool.pids == []
+
+
+async def test_one_host_is_always_read_by_one_scout(site: LocalSite, tmp_path: Path) -> None:
+    """Per-host concurrency 1 holds across reads of many sources on that host: were the host
+    split between scouts, each would let one request through at once."""
+    in_flight = 0
+    most = 0
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        return web.Response(text="<html><body><p>正文</p></body></html>", content_type="text/html")
+
+    site.handle("/slow", slow)
+    publish(site)
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    src = resolve(next(s for s in cfg.sources.sources if s.id == "portal"))
+    pool = ScoutPool(_settings(), 3)
+    policy = _policy(concurrency=1)
+    try:
+        reads = [
+            pool.read_list(src, policy, site.url(f"/slow?n={n}"), None, first=True, more=False)
+            for n in range(6)
+        ]
+        posts = [
+            Post(source_id="portal", url=site.url(f"/slow?d={n}"), title="t") for n in range(6)
+        ]
+        details = pool.read_details(src, policy, posts)
+        lists = await asyncio.gather(*reads, details)
+        assert len(lists[-1]) == 6
+        assert site.hits("/slow") == 12
+        assert most == 1
+    finally:
+        await pool.aclose()
