@@ -6,7 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sentinel.picklestate import tuple_state
 
+
+@tuple_state
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Post:
     source_id: str

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sentinel.picklestate import tuple_state
 
+
+@tuple_state
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Validators:
     """Conditional-GET state remembered per URL."""
@@ -30,6 +33,7 @@ class FetchPolicy:
     proxy: str | None = None  # http(s)://host:port; one client per proxy, kept for the process
 
 
+@tuple_state
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Page:
     """One HTTP answer, body already freed of its Content-Encoding (gzip/deflate)."""

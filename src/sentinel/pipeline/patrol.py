@@ -34,7 +34,7 @@ from sentinel.read import ListRead, LocalReader, Reader, ScoutPool
 from sentinel.sources import resolve
 from sentinel.sources.health import Health, Observation
 from sentinel.sources.health import step as health_step
-from sentinel.sources.reach import on_site
+from sentinel.sources.reach import on_site, own_hosts
 from sentinel.store import FetchRecord, Store, Tx, database_url
 from sentinel.workflow.alerts import build_policy
 
@@ -368,8 +368,9 @@ class Patrol(StoryWriter):
         anywhere, and the source's cookies, rate and allow_private were granted for its site.
         """
         wanted = []
+        hosts = own_hosts(src)
         for post in posts:
-            if on_site(src, post.url):
+            if on_site(src, post.url, hosts):
                 wanted.append(post)
             else:
                 log.info(

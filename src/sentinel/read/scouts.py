@@ -32,6 +32,7 @@ from sentinel.read.wire import frame, read_frame, unpack_error
 
 log = logging.getLogger("sentinel.read")
 
+_AUTHORITIES = 10_000  # remembered host → scout choices (a list may link anywhere)
 _STOP_WAIT = 5.0  # seconds a scout is given to close its connections before it is killed
 
 
@@ -157,7 +158,10 @@ class ScoutPool:
     def __init__(self, settings: HttpSettings, processes: int) -> None:
         if processes < 1:
             raise ValueError("a scout pool needs at least one process")
-        self._scouts = [_Scout(settings, n) for n in range(processes)]
+        # `concurrency` is the requests in flight in all: each scout gets its share
+        share = settings.model_copy(update={"concurrency": -(-settings.concurrency // processes)})
+        self._scouts = [_Scout(share, n) for n in range(processes)]
+        self._by_authority: dict[str, int] = {}
 
     async def start(self) -> None:
         """Start every scout now rather than on first use (each imports for a moment)."""
@@ -169,8 +173,16 @@ class ScoutPool:
         return [pid for s in self._scouts if (pid := s.pid) is not None]
 
     def _index(self, url: str) -> int:
-        host = (urlsplit(url).hostname or "").encode()
-        return zlib.crc32(host) % len(self._scouts)
+        # by the URL's authority (a cheap split), and each authority's host hashed once
+        authority = url.partition("//")[2].partition("/")[0]
+        index = self._by_authority.get(authority)
+        if index is None:
+            host = (urlsplit(url).hostname or "").encode()
+            index = zlib.crc32(host) % len(self._scouts)
+            if len(self._by_authority) >= _AUTHORITIES:
+                self._by_authority.clear()
+            self._by_authority[authority] = index
+        return index
 
     async def read_list(
         self,

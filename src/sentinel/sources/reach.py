@@ -57,6 +57,7 @@ def own_hosts(source: Source) -> frozenset[str]:
     return frozenset(h.lower() for h in listed if h) | frozenset(source.hosts)
 
 
-def on_site(source: Source, url: str) -> bool:
-    """Whether `url` is on one of the source's own hosts."""
-    return (urlsplit(url).hostname or "").lower() in own_hosts(source)
+def on_site(source: Source, url: str, hosts: frozenset[str] | None = None) -> bool:
+    """Whether `url` is on one of the source's own hosts (`hosts`: own_hosts(source), when a
+    caller checks many URLs of one source and has them already)."""
+    return (urlsplit(url).hostname or "").lower() in (hosts or own_hosts(source))

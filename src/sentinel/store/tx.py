@@ -60,6 +60,8 @@ def alert_select() -> Any:
 
 # Statements on the patrol's hot path, built once per dialect (see Store's _KNOWN_POSTS).
 _PUT_EVIDENCE: dict[str, Any] = {}
+_OPEN_ALERT: dict[str, Any] = {}
+_CREATE_STORY = story.insert().returning(story.c.id)
 
 
 class Tx:
@@ -148,20 +150,16 @@ class Tx:
         department: str | None,
         first_seen_at: datetime,
     ) -> int:
-        stmt = (
-            story.insert()
-            .values(
-                topic_id=topic_id,
-                title=title,
-                severity=severity,
-                department=department,
-                first_seen_at=first_seen_at,
-                last_seen_at=first_seen_at,
-            )
-            .returning(story.c.id)
-        )
+        row = {
+            "topic_id": topic_id,
+            "title": title,
+            "severity": severity,
+            "department": department,
+            "first_seen_at": first_seen_at,
+            "last_seen_at": first_seen_at,
+        }
         with translate_errors("creating a story"):
-            return int((await self._conn.execute(stmt)).scalar_one())
+            return int((await self._conn.execute(_CREATE_STORY, row)).scalar_one())
 
     async def attach(self, links: Sequence[PostLink]) -> None:
         """Join posts to their stories, keep their hits, and move the stories' last_seen_at."""
@@ -268,14 +266,17 @@ class Tx:
             "overdue": [],
             **values,
         }
-        stmt = (
-            dialect_insert(self._dialect, alert)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=[alert.c.story_id])
-            .returning(alert.c.id)
-        )
+        stmt = _OPEN_ALERT.get(self._dialect)
+        if stmt is None:
+            stmt = _OPEN_ALERT[self._dialect] = (
+                dialect_insert(self._dialect, alert)
+                .on_conflict_do_nothing(index_elements=[alert.c.story_id])
+                .returning(alert.c.id)
+            )
         with translate_errors("opening an alert"):
-            found = (await self._conn.execute(stmt)).scalar_one_or_none()
+            # the values as parameters of one built statement, not built into a new one per
+            # alert: SQLAlchemy then finds its compiled form by the statement, not a cache key
+            found = (await self._conn.execute(stmt, row)).scalar_one_or_none()
         return None if found is None else int(found)
 
     async def alerts_for_stories(self, story_ids: Sequence[int]) -> list[AlertRow]:
