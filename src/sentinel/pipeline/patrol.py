@@ -425,6 +425,32 @@ class Patrol(StoryWriter):
                     await self._escalate(tx, surged, at=at, fetched_at=page.fetched_at)
         if not fresh:
             return 0
+        first = [p for p in fresh if self._critical_title(src, p)] if src.detail else []
+        if not first or len(first) == len(fresh):
+            return await self._store_fresh(src, policy, page, fresh, tally)
+        # A post whose title alone is critical does not wait for the other posts' pages: its
+        # own page is read and stored (in the urgent lane) as a batch of its own, so its push
+        # is queued at once (DESIGN: critical events are pushed at once).
+        rest = [p for p in fresh if p not in first]
+        done = await asyncio.gather(
+            self._store_fresh(src, policy, page, first, tally),
+            self._store_fresh(src, policy, page, rest, tally),
+        )
+        return sum(done)
+
+    def _critical_title(self, src: Source, post: Post) -> bool:
+        hits = tuple(self.matcher.match(post.title, territorial=src.territorial))
+        return bool(hits) and story_severity(self.cfg, hits) is Severity.critical
+
+    async def _store_fresh(
+        self,
+        src: Source,
+        policy: FetchPolicy,
+        page: Page,
+        fresh: Sequence[Post],
+        tally: Tally,
+    ) -> int:
+        """New posts of one list page: their own pages read, matched, stored, and stories."""
         pages: dict[str, Page] = {}
         if src.detail is not None:
             tally.details += len(fresh)
