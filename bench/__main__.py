@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import platform
 import sys
 from datetime import UTC, datetime
@@ -59,6 +60,11 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 _met(e2e["scouts_pages_per_s"] >= e2e["target_pages_per_s"])
                 + f"; × {e2e['scouts_speedup']} one process; same results: "
                 + f"{e2e['scouts_same_results']}",
+            ),
+            (
+                f"  the site's server meanwhile, on the same {os.cpu_count()} cores",
+                f"{e2e['site_server_cpu_ms_per_page']:.2f} ms CPU/page",
+                "",
             ),
             (
                 "  same, httpx transport + reference matcher (baseline)",

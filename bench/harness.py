@@ -43,8 +43,8 @@ departments:
 
 
 @contextlib.contextmanager
-def serving(root: Path, port: int, hosts: Sequence[str] = ("127.0.0.1",)) -> Iterator[str]:
-    """Run bench/server.py on `root` in a child process; yield its first base URL."""
+def serving(root: Path, port: int, hosts: Sequence[str] = ("127.0.0.1",)) -> Iterator[int]:
+    """Run bench/server.py on `root` in a child process; yield its pid (for its CPU)."""
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.server", str(root), str(port), *hosts],
         cwd=ROOT,
@@ -56,7 +56,7 @@ def serving(root: Path, port: int, hosts: Sequence[str] = ("127.0.0.1",)) -> Ite
         assert child.stdout is not None
         if child.stdout.readline().strip() != "ready":
             raise RuntimeError("the bench server did not start")
-        yield f"http://{hosts[0]}:{port}"
+        yield child.pid
     finally:
         if child.stdin is not None:
             child.stdin.close()

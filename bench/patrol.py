@@ -103,12 +103,15 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
         slow = write_config(
             root / "slow", built.sources_yaml, transport="httpx", engine="reference"
         )
-        with serving(root / "site", port, HOSTS):
+        with serving(root / "site", port, HOSTS) as server:
             # one process and scouts in turn, so a slow spell of the machine hits both alike
             results: list[Run] = []
             with_scouts: list[Run] = []
+            site_cpu = 0.0  # what the site's server took of the same cores meanwhile
             for i in range(runs):
+                before = cpu_seconds(server)
                 results.append(timed(lambda i=i: _patrol(fast, root / f"fast-{i}.db"))[0])
+                site_cpu += cpu_seconds(server) - before
                 with_scouts.append(timed(lambda i=i: _patrol(scouted, root / f"sc-{i}.db"))[0])
             baseline = timed(lambda: _patrol(slow, root / "slow.db"), uvloop=False)[0]
             # The usual patrol: every list page and feed changed (no 304), nothing new on them.
@@ -142,6 +145,7 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
         "repeat_cpu_ms_per_page": round(repeat.cpu * 1000 / max(repeat.pages, 1), 3),
         "same_results_as_baseline": outcome(best) == outcome(baseline),
         "critical_latency_s": _latency(results),
+        "site_server_cpu_ms_per_page": round(site_cpu * 1000 / sum(r.pages for r in results), 3),
         "scouts": SCOUTS,
         "scouts_pages_per_s": round(rate(scout), 1),
         "scouts_cpu_ms_per_page": round(scout.cpu * 1000 / scout.pages, 3),
