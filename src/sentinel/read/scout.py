@@ -2,9 +2,9 @@
 
     python -m sentinel.read.scout FD
 
-The first frame is the HttpSettings; each later one is (id, op, args) and is answered by
-(id, True, result) or (id, False, packed error) in whatever order the reads finish. The scout
-stops when the patrol closes its end, so it cannot outlive the process that started it.
+The first frame is the HttpSettings, answered by "ready"; each later one is (id, op, args),
+answered by (id, True, result) or (id, False, packed error) in whatever order the reads
+finish. The scout stops when the patrol closes its end, so it cannot outlive the patrol.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ async def serve(fd: int) -> None:
         await writer.drain()
 
     async with Fetcher(settings) as fetcher:
+        writer.write(frame("ready"))  # imports done: what the patrol waits for at start
         try:
             while (request := await read_frame(reader)) is not None:
                 call_id, op, args = request

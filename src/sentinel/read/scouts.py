@@ -33,6 +33,7 @@ from sentinel.read.wire import frame, read_frame, unpack_error
 log = logging.getLogger("sentinel.read")
 
 _AUTHORITIES = 10_000  # remembered host → scout choices (a list may link anywhere)
+_START_WAIT = 60.0  # seconds a new scout may take to import and answer "ready"
 _STOP_WAIT = 5.0  # seconds a scout is given to close its connections before it is killed
 
 
@@ -99,6 +100,15 @@ class _Scout:
                 theirs.close()
             reader, writer = await asyncio.open_unix_connection(sock=ours)
             writer.write(frame(self.settings))
+            try:
+                hello = await asyncio.wait_for(read_frame(reader), _START_WAIT)
+            except TimeoutError:
+                hello = None
+            if hello != "ready":
+                writer.close()
+                self._process.kill()
+                await self._process.wait()
+                raise ScoutLost(f"scout process {self.number} did not start")
             self._writer = writer
             self._listener = asyncio.create_task(self._listen(reader, writer))
             log.debug("scout %d started (pid %d)", self.number, self._process.pid)
