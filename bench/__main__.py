@@ -83,6 +83,14 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 + f" ({e2e['repeat_pages']} pages, {e2e['repeat_posts_new']} new posts)",
             )
         )
+        rows.append(
+            (
+                "  same, with scouts",
+                f"{e2e['scouts_repeat_pages_per_s']:.0f} pages/s, "
+                f"{e2e['scouts_repeat_cpu_ms_per_page']:.2f} ms CPU/page",
+                "",
+            )
+        )
         for key, label in (
             ("critical_latency_s", "critical post: page fetched → push in the outbox"),
             ("scouts_critical_latency_s", "  same, with scouts"),
