@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -171,3 +174,47 @@ async def test_one_host_is_always_read_by_one_scout(site: LocalSite, tmp_path: P
         assert most == 1
     finally:
         await pool.aclose()
+
+
+def _scout_processes() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"sentinel.read.scout" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def test_the_patrol_command_runs_with_scouts_and_leaves_none_behind(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    publish(site)
+    directory = write_config(tmp_path / "cfg", site)
+    settings = directory / "sentinel.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("http:\n", "http:\n  scouts: 2\n"),
+        encoding="utf-8",
+    )
+    before = set(_scout_processes())
+    env = {
+        **os.environ,
+        "SENTINEL_CONFIG_DIR": str(directory),
+        "SENTINEL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "sentinel", "-v", "patrol", "--once", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["sources_ok"] == 5 and summary["stories_new"] == 4
+    assert "scout 0 started" in done.stderr or "scout 1 started" in done.stderr
+    assert set(_scout_processes()) <= before

@@ -111,7 +111,7 @@ class _Scout:
                 raise ScoutLost(f"scout process {self.number} did not start")
             self._writer = writer
             self._listener = asyncio.create_task(self._listen(reader, writer))
-            log.debug("scout %d started (pid %d)", self.number, self._process.pid)
+            log.info("scout %d started (pid %d)", self.number, self._process.pid)
             return writer
 
     async def _listen(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
