@@ -218,3 +218,26 @@ def test_the_patrol_command_runs_with_scouts_and_leaves_none_behind(
     assert summary["sources_ok"] == 5 and summary["stories_new"] == 4
     assert "scout 0 started" in done.stderr or "scout 1 started" in done.stderr
     assert set(_scout_processes()) <= before
+
+
+async def test_a_scout_that_cannot_start_is_reported_at_once(
+    site: LocalSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(site)
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    src = resolve(next(s for s in cfg.sources.sources if s.id == "forum"))
+    pool = ScoutPool(_settings(), 1)
+    url = site.url("/bbs/forum-2-1.html")
+    try:
+        # an interpreter that exits at once, as a broken installation would
+        monkeypatch.setattr("sentinel.read.scouts.sys.executable", "/bin/false")
+        with pytest.raises(ScoutLost, match="did not start"):
+            await asyncio.wait_for(
+                pool.read_list(src, _policy(), url, None, first=True, more=False), 30
+            )
+        assert pool.pids == []
+        monkeypatch.undo()
+        read = await pool.read_list(src, _policy(), url, None, first=True, more=False)
+        assert read.posts
+    finally:
+        await pool.aclose()

@@ -12,6 +12,7 @@ and again after it stopped; the reads it had in hand fail as FetchErrors of thei
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import socket
@@ -69,8 +70,12 @@ class _Scout:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[call_id] = answer
         try:
-            writer.write(frame((call_id, op, args)))
-            await writer.drain()
+            try:
+                writer.write(frame((call_id, op, args)))
+                await writer.drain()
+            except ConnectionError as e:  # it stopped between the check and the write
+                writer.close()
+                raise ScoutLost(f"scout process {self.number} stopped") from e
             return await answer
         finally:
             self._pending.pop(call_id, None)
@@ -99,16 +104,19 @@ class _Scout:
             finally:
                 theirs.close()
             reader, writer = await asyncio.open_unix_connection(sock=ours)
-            writer.write(frame(self.settings))
             try:
+                writer.write(frame(self.settings))
                 hello = await asyncio.wait_for(read_frame(reader), _START_WAIT)
-            except TimeoutError:
+            except (TimeoutError, ConnectionError):
                 hello = None
             if hello != "ready":
                 writer.close()
-                self._process.kill()
-                await self._process.wait()
-                raise ScoutLost(f"scout process {self.number} did not start")
+                process, self._process = self._process, None
+                if process.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        process.kill()
+                code = await process.wait()
+                raise ScoutLost(f"scout process {self.number} did not start (exit code {code})")
             self._writer = writer
             self._listener = asyncio.create_task(self._listen(reader, writer))
             log.info("scout %d started (pid %d)", self.number, self._process.pid)
