@@ -43,17 +43,19 @@ async def _patrol(config: Path, db: Path) -> Run:
 
 
 async def _patrols(
-    config: Path, db: Path, *, then: Callable[[], object] | None = None
+    config: Path, db: Path, *, then: Callable[[], object] | None = None, reader: Any = None
 ) -> list[Run]:
     """One patrol, and with `then` a second one after calling it, by the same open Patrol
-    (as the daemon keeps it: its scouts stay up between patrols)."""
+    (as the daemon keeps it: its scouts stay up between patrols). A `reader` (a ScoutPool)
+    handed in is used and left running."""
     from sentinel.config import load_config
     from sentinel.pipeline import Patrol
     from sentinel.read import ScoutPool
 
     cfg = load_config(config)
     runs: list[Run] = []
-    async with await Patrol.open(cfg, database_url=f"sqlite+aiosqlite:///{db}") as patrol:
+    url = f"sqlite+aiosqlite:///{db}"
+    async with await Patrol.open(cfg, database_url=url, reader=reader) as patrol:
         scouts = patrol.reader if isinstance(patrol.reader, ScoutPool) else None
         if scouts is not None:
             await scouts.start()  # their start-up is not patrolling; their reads are counted
@@ -132,16 +134,32 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
             def again() -> None:
                 bump(bases[0], 1)
 
-            for i in range(runs):
-                then = again if i == runs - 1 else None
-                before = cpu_seconds(server)
-                one = timed(lambda i=i, then=then: _patrols(fast, root / f"f{i}.db", then=then))[0]
-                site_cpu += cpu_seconds(server) - before
-                site_pages += sum(r.pages for r in one)
-                results.append(one[0])
-                two = timed(lambda i=i, then=then: _patrols(scouted, root / f"s{i}.db", then=then))
-                with_scouts.append(two[0][0])
-            repeat, scouts_repeat = one[1], two[0][1]
+            async def rounds() -> tuple[list[Run], list[Run]]:
+                nonlocal site_cpu, site_pages
+                # One set of scouts for every run, as a daemon keeps its scouts between
+                # patrols; each run still patrols into an empty store of its own.
+                from sentinel.config import load_config
+                from sentinel.read import ScoutPool
+
+                http = load_config(scouted).settings.http
+                pool = ScoutPool(http, http.scouts)
+                await pool.start()
+                try:
+                    for i in range(runs):
+                        then = again if i == runs - 1 else None
+                        before = cpu_seconds(server)
+                        one = await _patrols(fast, root / f"f{i}.db", then=then)
+                        site_cpu += cpu_seconds(server) - before
+                        site_pages += sum(r.pages for r in one)
+                        results.append(one[0])
+                        two = await _patrols(scouted, root / f"s{i}.db", then=then, reader=pool)
+                        with_scouts.append(two[0])
+                finally:
+                    await pool.aclose()
+                return one, two
+
+            last_one, last_two = timed(rounds)[0]
+            repeat, scouts_repeat = last_one[1], last_two[1]
             baseline = timed(lambda: _patrol(slow, root / "slow.db"), uvloop=False)[0]
     best = _median(results)
     scout = _median(with_scouts)

@@ -241,3 +241,23 @@ async def test_a_scout_that_cannot_start_is_reported_at_once(
         assert read.posts
     finally:
         await pool.aclose()
+
+
+async def test_a_pool_handed_to_patrols_outlives_them(site: LocalSite, tmp_path: Path) -> None:
+    """A daemon (or the bench) may keep its scouts warm across patrols: a patrol closes only
+    the scouts it started itself."""
+    publish(site)
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    pool = ScoutPool(_settings(), 1)
+    try:
+        await pool.start()
+        [pid] = pool.pids
+        for n in range(2):
+            url = f"sqlite+aiosqlite:///{tmp_path / f'{n}.db'}"
+            async with await Patrol.open(cfg, database_url=url, reader=pool) as patrol:
+                report = await patrol.run()
+                assert report.stories_new == 4
+            assert pool.pids == [pid]  # the same scout, still up after the patrol closed
+    finally:
+        await pool.aclose()
+    assert pool.pids == []

@@ -52,12 +52,14 @@ class Patrol(StoryWriter):
         fetcher: Fetcher,
         matcher: Matcher,
         reader: Reader | None = None,
+        owns_reader: bool = True,
         clock: Clock = utcnow,
     ) -> None:
         self.cfg = cfg
         self.store = store
         self.fetcher = fetcher  # this process's own: rechecks and `try` fetch with it
         self.reader: Reader = reader if reader is not None else LocalReader(fetcher)
+        self._owns_reader = owns_reader  # a reader handed in outlives this patrol
         self.matcher = matcher
         self.clock = clock
         self.index = StoryIndex(threshold=cfg.settings.cluster.threshold)
@@ -80,7 +82,11 @@ class Patrol(StoryWriter):
         database_url: str | None = None,
         clock: Clock = utcnow,
         upgrade: bool = True,
+        reader: Reader | None = None,
     ) -> Patrol:
+        """The store opened (and upgraded), the fetcher and matcher built. A `reader` handed in
+        (e.g. a ScoutPool kept warm across patrols) is used and left open; without one, scouts
+        are started as `http.scouts` says and closed with the patrol."""
         url = database_url or _database_url(cfg)
         store = await Store.open(url)
         try:
@@ -91,14 +97,24 @@ class Patrol(StoryWriter):
         except BaseException:
             await store.close()
             raise
-        http = cfg.settings.http
-        reader = ScoutPool(http, http.scouts) if http.scouts else None
-        return cls(cfg, store=store, fetcher=fetcher, matcher=matcher, reader=reader, clock=clock)
+        owns = reader is None
+        if reader is None and cfg.settings.http.scouts:
+            reader = ScoutPool(cfg.settings.http, cfg.settings.http.scouts)
+        return cls(
+            cfg,
+            store=store,
+            fetcher=fetcher,
+            matcher=matcher,
+            reader=reader,
+            owns_reader=owns,
+            clock=clock,
+        )
 
     async def close(self) -> None:
         try:
             try:
-                await self.reader.aclose()
+                if self._owns_reader:
+                    await self.reader.aclose()
             finally:
                 await self.fetcher.aclose()
         finally:
