@@ -6,12 +6,13 @@ multi-row INSERT, links and hits as executemany.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -58,10 +59,16 @@ def alert_select() -> Any:
     )
 
 
-# Statements on the patrol's hot path, built once per dialect (see Store's _KNOWN_POSTS).
-_PUT_EVIDENCE: dict[str, Any] = {}
-_OPEN_ALERT: dict[str, Any] = {}
+# Statements on the patrol's hot path, built once (see Store's _KNOWN_POSTS); the row goes
+# in as parameters, so SQLAlchemy finds the compiled form by the statement itself.
 _CREATE_STORY = story.insert().returning(story.c.id)
+
+
+@functools.cache
+def _insert_new(dialect: str, table: Table, key: str, returning: str | None = None) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING for this dialect, built once per table."""
+    stmt = dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=[table.c[key]])
+    return stmt.returning(table.c[returning]) if returning is not None else stmt
 
 
 class Tx:
@@ -113,32 +120,17 @@ class Tx:
         """Keep the raw page once, compressed; its SHA-256 (hex) names it."""
         digest = hashlib.sha256(body).hexdigest()
         codec, data = pack(body)
-        stmt = _PUT_EVIDENCE.get(self._dialect)
-        if stmt is None:
-            stmt = _PUT_EVIDENCE[self._dialect] = (
-                dialect_insert(self._dialect, evidence)
-                .values(
-                    hash=bindparam("b_hash"),
-                    url=bindparam("b_url"),
-                    content_type=bindparam("b_type"),
-                    fetched_at=bindparam("b_at"),
-                    size=bindparam("b_size"),
-                    codec=bindparam("b_codec"),
-                    data=bindparam("b_data"),
-                )
-                .on_conflict_do_nothing(index_elements=[evidence.c.hash])
-            )
-        params = {
-            "b_hash": digest,
-            "b_url": url,
-            "b_type": content_type,
-            "b_at": fetched_at,
-            "b_size": len(body),
-            "b_codec": codec,
-            "b_data": data,
+        row = {
+            "hash": digest,
+            "url": url,
+            "content_type": content_type,
+            "fetched_at": fetched_at,
+            "size": len(body),
+            "codec": codec,
+            "data": data,
         }
         with translate_errors("storing evidence"):
-            await self._conn.execute(stmt, params)
+            await self._conn.execute(_insert_new(self._dialect, evidence, "hash"), row)
         return digest
 
     async def create_story(
@@ -266,16 +258,8 @@ class Tx:
             "overdue": [],
             **values,
         }
-        stmt = _OPEN_ALERT.get(self._dialect)
-        if stmt is None:
-            stmt = _OPEN_ALERT[self._dialect] = (
-                dialect_insert(self._dialect, alert)
-                .on_conflict_do_nothing(index_elements=[alert.c.story_id])
-                .returning(alert.c.id)
-            )
+        stmt = _insert_new(self._dialect, alert, "story_id", returning="id")
         with translate_errors("opening an alert"):
-            # the values as parameters of one built statement, not built into a new one per
-            # alert: SQLAlchemy then finds its compiled form by the statement, not a cache key
             found = (await self._conn.execute(stmt, row)).scalar_one_or_none()
         return None if found is None else int(found)
 
