@@ -28,7 +28,7 @@ from sentinel.pipeline.records import (
     Tally,
     utcnow,
 )
-from sentinel.pipeline.rules import fetch_policy, story_severity
+from sentinel.pipeline.rules import error_kind, fetch_policy, story_severity
 from sentinel.pipeline.stories import StoryWriter
 from sentinel.read import ListRead, LocalReader, Reader, ScoutPool
 from sentinel.sources import resolve
@@ -224,7 +224,7 @@ class Patrol(StoryWriter):
             status, kind = error.status, None  # 403/429 mean blocked, other codes failure
         else:
             status = None
-            kind = error.kind if isinstance(error, FetchError) else type(error).__name__
+            kind = error_kind(error)
         obs = Observation(
             status=status,
             error_kind=kind,
@@ -256,9 +256,7 @@ class Patrol(StoryWriter):
         error: BaseException | None = None,
         url: str | None = None,
     ) -> SourceReport:
-        kind = None
-        if error is not None:
-            kind = error.kind if isinstance(error, FetchError) else type(error).__name__
+        kind = error_kind(error) if error is not None else None
         return SourceReport(
             source_id=source.id,
             ok=error is None,
@@ -338,7 +336,7 @@ class Patrol(StoryWriter):
         *,
         status: int | None,
     ) -> None:
-        kind = error.kind if isinstance(error, FetchError) else type(error).__name__
+        kind = error_kind(error)
         await self.store.record_fetch(
             FetchRecord(
                 source_id=src.id,

@@ -1,12 +1,20 @@
-"""Pure decisions of a patrol: a source's fetch policy, a story's department and severity."""
+"""Pure decisions of a patrol: a source's fetch policy, a story's department and severity,
+the name a failure is recorded under."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from sentinel.config import Config, Severity, Source
+from sentinel.errors import FetchError
 from sentinel.fetch.page import FetchPolicy
 from sentinel.match import Hit
+
+
+def error_kind(error: BaseException) -> str:
+    """The short name a failure is stored and reported under: a FetchError's own kind
+    (timeout, too_large, ...), else the exception's class name (ExtractError, a bug's)."""
+    return error.kind if isinstance(error, FetchError) else type(error).__name__
 
 
 def fetch_policy(cfg: Config, source: Source) -> FetchPolicy:
