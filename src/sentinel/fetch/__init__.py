@@ -1,6 +1,7 @@
 """Fetch: from a URL and a source's policy to a Page (bytes, status, validators), politely.
 
-Fetcher            client.py      one shared httpx client; every check around each request
+Fetcher            client.py      every check around each request, redirects, the Page
+AiohttpEngine …    engine.py      the exchange itself: aiohttp directly, or an httpx transport
 Politeness         politeness.py  per-host concurrency, rate and Retry-After backoff
 RobotsCache        robots.py      robots.txt per host, cached
 AddressRule        address.py     private/loopback addresses refused unless allowed

@@ -1,10 +1,8 @@
 """The Fetcher: every HTTP request Sentinel makes goes through one of these.
 
-One shared `httpx.AsyncClient` (httpx is the interface; by default aiohttp is the engine under it,
-which costs about a tenth of the CPU per request of httpcore). Requests go straight to the
-client's transport (httpx's public transport API): the client's own send path adds auth,
-redirects, cookie jars and event hooks — work done here or not wanted — for ~0.15 ms of CPU per
-request, a quarter of the whole fetch. The client still owns the transport and its lifecycle.
+One engine (engine.py) does the exchange itself: aiohttp by default, driven directly, or httpx
+(`http.transport: httpx`, SOCKS proxies, or a transport handed in). Everything else is done
+here, the same way whichever engine runs.
 
 Around each request, in order:
 the address rule, robots.txt, per-host politeness, the global concurrency limit, then one
@@ -26,15 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
+from multidict import CIMultiDict
+from yarl import URL
 
 from sentinel.config.models import HttpSettings
 from sentinel.errors import (
@@ -50,6 +49,7 @@ from sentinel.errors import (
 )
 from sentinel.fetch.address import AddressRule, Resolver
 from sentinel.fetch.body import BadEncoding, OverCap, read_capped
+from sentinel.fetch.engine import AiohttpEngine, Engine, HttpxEngine, RawHeaders, Reply
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.fetch.politeness import Backoff, HostState, Politeness, parse_retry_after
 from sentinel.fetch.robots import RobotsCache, agent_token
@@ -83,15 +83,7 @@ class Fetcher:
         self._deadline = settings.timeout * DEADLINE_FACTOR
         self._cap = settings.max_bytes
         self._max_redirects = settings.max_redirects
-        self._extensions = {
-            "timeout": {
-                "connect": s.timeout,
-                "read": s.timeout,
-                "write": s.timeout,
-                "pool": s.timeout,
-            }
-        }
-        self._headers = httpx.Headers(
+        self._headers: CIMultiDict[str] = CIMultiDict(
             {
                 "User-Agent": s.agent,
                 "Accept": ACCEPT,
@@ -100,8 +92,9 @@ class Fetcher:
                 "Accept-Encoding": "gzip, deflate",
             }
         )
+        self._ssl: ssl.SSLContext | None = None
         self._engine = self._make_engine(transport=transport)
-        self._proxied: dict[str, _Engine] = {}
+        self._proxied: dict[str, Engine] = {}
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._politeness = Politeness(clock=clock, sleep=sleep)
         self._addresses = AddressRule(resolver, clock=clock)
@@ -119,7 +112,7 @@ class Fetcher:
         engines = [self._engine, *self._proxied.values()]
         self._proxied.clear()
         for engine in engines:
-            await engine.client.aclose()  # closes its transport too
+            await engine.aclose()
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -141,11 +134,11 @@ class Fetcher:
         started = time.perf_counter()
         engine = self._engine if policy.proxy is None else self._proxy_engine(policy, url)
         headers = self._request_headers(policy, validators)
-        own_host = httpx.URL(url).host if policy.headers or policy.cookies else None
+        own_host = _host(url) if policy.headers or policy.cookies else None
         current = url
         seen: set[str] | None = None
         for _hop in range(self._max_redirects + 1):
-            if own_host is not None and current != url and httpx.URL(current).host != own_host:
+            if own_host is not None and current != url and _host(current) != own_host:
                 # the source's headers and cookies stay with its own host
                 headers = self._request_headers(_BARE, validators)
                 own_host = None
@@ -189,21 +182,24 @@ class Fetcher:
 
     async def _hop(
         self,
-        engine: _Engine,
+        engine: Engine,
         current: str,
         requested: str,
-        headers: httpx.Headers,
+        headers: CIMultiDict[str],
         policy: FetchPolicy,
         validators: Validators | None,
         started: float,
     ) -> Page | str:
         """A Page, or the absolute URL a redirect points to."""
-        target = httpx.URL(current)
-        if target.scheme not in ("http", "https") or not target.host:
+        try:
+            target = URL(current)
+            if target.scheme not in ("http", "https") or not target.host:
+                raise ValueError
+            host = target.host_port_subcomponent or ""  # as sent in Host: IDNA, no default port
+        except ValueError:
             raise NetworkError(
                 f"not an http(s) URL: {current[:200]}", url=current, source_id=policy.source_id
-            )
-        host = target.netloc.decode("ascii")
+            ) from None
         if not policy.allow_private and not await self._addresses.public(target.host):
             raise AddressRefused(url=current, source_id=policy.source_id)
         if policy.robots and not await self._robots.allowed(
@@ -217,21 +213,20 @@ class Fetcher:
         )
         try:
             async with self._slots, asyncio.timeout(self._deadline):
-                request = httpx.Request("GET", target, headers=headers, extensions=self._extensions)
-                response = await engine.transport.handle_async_request(request)
+                reply = await engine.send(target, headers)
                 try:
                     return await self._answer(
-                        response, target, st, current, requested, policy, validators, started
+                        reply, target, st, current, requested, policy, validators, started
                     )
                 finally:
-                    await response.aclose()
+                    await reply.aclose()
         finally:
             gate.release(st)
 
     async def _answer(
         self,
-        response: httpx.Response,
-        target: httpx.URL,
+        reply: Reply,
+        target: URL,
         st: HostState,
         current: str,
         requested: str,
@@ -239,20 +234,19 @@ class Fetcher:
         validators: Validators | None,
         started: float,
     ) -> Page | str:
-        status = response.status_code
+        status = reply.status
+        h = _Wanted(reply.raw_headers)
         if status in REFUSALS:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(h.retry_after)
             wait = self._politeness.refused(st, status, retry_after, self._clock())
             raise HTTPStatusError(status, url=current, source_id=policy.source_id, retry_after=wait)
         self._politeness.answered(st)
         if status in REDIRECTS:
-            location = response.headers.get("location")
-            if location:
-                return str(target.join(location.strip()))
+            if h.location:
+                return _join(target, h.location.strip(), current, policy.source_id)
             raise HTTPStatusError(status, url=current, source_id=policy.source_id)
         if status != 304 and not 200 <= status < 300:
             raise HTTPStatusError(status, url=current, source_id=policy.source_id)
-        h = _Wanted(response.headers.raw)
         if status == 304:
             return Page(
                 url=current,
@@ -269,11 +263,7 @@ class Fetcher:
             and int(h.length) > self._cap
         ):
             raise OverCap  # said up front: not worth reading
-        stream = response.stream
-        # The transport's own byte stream, as it arrives: raw (no httpx decoders), and without
-        # aiter_raw's re-chunking and bookkeeping on top.
-        chunks = stream if isinstance(stream, httpx.AsyncByteStream) else response.aiter_raw()
-        body = await read_capped(aiter(chunks), h.encoding, self._cap)
+        body = await read_capped(reply.chunks(), h.encoding, self._cap)
         media, charset = _content_type(h.content_type)
         return Page(
             url=current,
@@ -290,12 +280,14 @@ class Fetcher:
     async def _get_robots(self, url: str, policy: FetchPolicy) -> Page:
         return await self.get(url, policy=policy)
 
-    def _request_headers(self, policy: FetchPolicy, validators: Validators | None) -> httpx.Headers:
+    def _request_headers(
+        self, policy: FetchPolicy, validators: Validators | None
+    ) -> CIMultiDict[str]:
         extra = policy.headers
         etag = validators.etag if validators is not None else None
         modified = validators.last_modified if validators is not None else None
         if not extra and not policy.cookies and etag is None and modified is None:
-            return self._headers  # the common case; httpx.Request copies it
+            return self._headers  # the common case; the engines copy it, never change it
         headers = self._headers.copy()
         for name, value in extra:
             headers[name] = value
@@ -311,27 +303,24 @@ class Fetcher:
 
     def _make_engine(
         self, *, transport: httpx.AsyncBaseTransport | None = None, proxy: str | None = None
-    ) -> _Engine:
+    ) -> Engine:
         s = self._settings
-        limits = httpx.Limits(
-            max_connections=s.concurrency, max_keepalive_connections=s.concurrency
+        if (
+            transport is None
+            and s.transport == "aiohttp"
+            and (proxy is None or proxy.startswith("http"))
+        ):
+            if self._ssl is None:
+                # loads the CA files: once per Fetcher, and not in the event loop
+                self._ssl = httpx.create_ssl_context(trust_env=False)
+            return AiohttpEngine(
+                connections=s.concurrency, timeout=s.timeout, ssl_context=self._ssl, proxy=proxy
+            )
+        return HttpxEngine(
+            connections=s.concurrency, timeout=s.timeout, transport=transport, proxy=proxy
         )
-        if transport is None:
-            if s.transport == "aiohttp" and (proxy is None or proxy.startswith("http")):
-                transport = _aiohttp_transport(limits, proxy)
-            else:
-                # SOCKS proxies need the httpcore engine (and the socksio package)
-                transport = httpx.AsyncHTTPTransport(limits=limits, proxy=proxy, trust_env=False)
-        client = httpx.AsyncClient(
-            transport=transport,
-            headers=self._headers,
-            timeout=httpx.Timeout(s.timeout),
-            follow_redirects=False,
-            trust_env=False,
-        )
-        return _Engine(client=client, transport=transport)
 
-    def _proxy_engine(self, policy: FetchPolicy, url: str) -> _Engine:
+    def _proxy_engine(self, policy: FetchPolicy, url: str) -> Engine:
         proxy = policy.proxy or ""
         engine = self._proxied.get(proxy)
         if engine is None:
@@ -345,48 +334,43 @@ class Fetcher:
         return engine
 
 
-@dataclass(frozen=True, slots=True)
-class _Engine:
-    client: httpx.AsyncClient  # owns the transport: closing it closes the transport
-    transport: httpx.AsyncBaseTransport
+def _host(url: str) -> str | None:
+    try:
+        return URL(url).host
+    except ValueError:
+        return None
 
 
-def _aiohttp_transport(limits: httpx.Limits, proxy: str | None) -> AiohttpTransport:
-    ssl_context = httpx.create_ssl_context(trust_env=False)  # loads CA files: not in the loop
-
-    def session() -> aiohttp.ClientSession:
-        # Created lazily, inside the running loop, on the first request.
-        connector = aiohttp.TCPConnector(
-            limit=limits.max_connections or 100,
-            keepalive_timeout=limits.keepalive_expiry or 5.0,
-            ssl=ssl_context,
-        )
-        # Cookies are not kept: a jar shared by every site would mix them; each source's
-        # cookies come from its own headers.
-        return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
-        )
-
-    return AiohttpTransport(
-        verify=ssl_context,  # reused as is, not built a second time
-        limits=limits,
-        proxy=httpx.Proxy(proxy) if proxy else None,
-        trust_env=False,
-        client=session,
-    )
+def _join(base: URL, location: str, current: str, source_id: str) -> str:
+    try:
+        return str(base.join(URL(location)))
+    except ValueError:
+        raise NetworkError(
+            f"unusable redirect to {location[:200]!r}", url=current, source_id=source_id
+        ) from None
 
 
 class _Wanted:
     """The response headers a Page needs, found in one pass (httpx's Headers.get scans the whole
     list each time)."""
 
-    __slots__ = ("content_type", "encoding", "etag", "last_modified", "length")
+    __slots__ = (
+        "content_type",
+        "encoding",
+        "etag",
+        "last_modified",
+        "length",
+        "location",
+        "retry_after",
+    )
 
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, raw: RawHeaders) -> None:
         self.content_type = self.encoding = ""
         self.etag: str | None = None
         self.last_modified: str | None = None
         self.length: str | None = None
+        self.location: str | None = None
+        self.retry_after: str | None = None
         for key, value in raw:
             name = key.lower()
             if name == b"content-type":
@@ -399,6 +383,18 @@ class _Wanted:
                 self.etag = value.decode("latin-1")
             elif name == b"last-modified":
                 self.last_modified = value.decode("latin-1")
+            elif name == b"location":
+                self.location = _text(value)
+            elif name == b"retry-after":
+                self.retry_after = value.decode("latin-1")
+
+
+def _text(value: bytes) -> str:
+    """A header value that may carry a raw UTF-8 URL (servers send them): UTF-8 where it is."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
 
 def _validators(headers: _Wanted, previous: Validators | None) -> Validators:
@@ -429,17 +425,14 @@ def _content_type(value: str) -> tuple[str, str | None]:
 
 def _wire_error(e: BaseException, url: str, source_id: str) -> FetchError:
     """FetchTimeout or NetworkError for an exception from httpx, aiohttp or the socket layer."""
-    cause = e.__cause__
     if isinstance(e, httpx.TimeoutException):
-        # httpx-aiohttp maps every aiohttp ClientConnectionError (refused, reset) to
-        # ConnectTimeout; the aiohttp exception underneath tells the truth.
-        if isinstance(cause, aiohttp.ClientError) and not isinstance(cause, TimeoutError):
-            return NetworkError(_describe(cause), url=url, source_id=source_id)
         return FetchTimeout(url=url, source_id=source_id)
     return NetworkError(_describe(e), url=url, source_id=source_id)
 
 
 def _describe(e: BaseException) -> str:
+    if isinstance(e, aiohttp.ClientConnectorDNSError):
+        e = e.os_error
     if isinstance(e, socket.gaierror):
         # What an operator sees in `sources status`: say it plainly, the host is in the URL.
         return f"cannot resolve the host name ({e.strerror or e})"
