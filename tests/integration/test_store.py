@@ -360,3 +360,36 @@ async def test_a_batch_of_fetch_records_counts_failures_as_if_written_one_by_one
     (st,) = await store.sources_status()
     assert (st.consecutive_failures, st.last_status) == (3, 503)
     assert (await store.counts())["fetch"] == 6
+
+
+async def test_held_back_fetch_records_ride_along_in_bulk_never_with_an_urgent_write(
+    store: Store,
+) -> None:
+    from sentinel.store.store import FETCH_CARRY
+
+    written: list[int] = []
+
+    def count(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO FETCH"):
+            written.append(len(params) if isinstance(params, list) else 1)
+
+    posts = iter(range(1000))
+
+    async def write(*, urgent: bool = False) -> None:
+        async with store.transaction(urgent=urgent) as tx:
+            await tx.insert_posts([make_post(next(posts))], seen_at=T0)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        for n in range(FETCH_CARRY - 1):
+            await store.record_fetch(fetch_record(200, started_at=T0 + timedelta(seconds=n)))
+        await write()
+        assert written == []  # a few records are not worth six statements per transaction
+        await store.record_fetch(fetch_record(200, started_at=T0 + timedelta(hours=1)))
+        await write(urgent=True)
+        assert written == []  # a critical post's write carries nothing else
+        await write()
+        assert written == [FETCH_CARRY]  # all of them, in one statement
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+    assert (await store.counts())["fetch"] == FETCH_CARRY

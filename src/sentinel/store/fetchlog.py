@@ -8,6 +8,7 @@ in (failures counted across it exactly as if the records had been written one by
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,9 @@ def _fold(records: Sequence[FetchRecord]) -> dict[str, _SourceState]:
     return states
 
 
+# Built once per dialect: building them cost more than the writes (each `excluded` column is a
+# new Column object).
+@functools.cache
 def _source_upsert(dialect: str, *, reset: bool) -> Any:
     """reset: a success in the batch sets the failure count; else the batch's errors add to it."""
     ins = dialect_insert(dialect, source).values(
@@ -83,6 +87,7 @@ def _source_upsert(dialect: str, *, reset: bool) -> Any:
     return ins.on_conflict_do_update(index_elements=[source.c.id], set_=changes)
 
 
+@functools.cache
 def _validators_upsert(dialect: str) -> Any:
     ins = dialect_insert(dialect, url_state).values(
         url=bindparam("b_url"),
