@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from sentinel.config.models import SentinelFile
 from sentinel.errors import StoreError
+from sentinel.store import onehop
 
 ENV_URL = "SENTINEL_DATABASE_URL"
 
@@ -84,7 +85,15 @@ def create_engine(url: str) -> AsyncEngine:
         # (each a new thread under aiosqlite, plus its pragmas) whenever a patrol's workers
         # outnumber it, which cost more than the queries themselves. Writers queue on the
         # store's lock anyway; readers wait for a free connection instead of opening one.
-        engine = create_async_engine(parsed, pool_size=4, max_overflow=0, pool_timeout=120)
+        database = parsed.database or ":memory:"
+
+        async def connect() -> Any:
+            # aiosqlite, one trip to its thread per statement (see onehop.py)
+            return await onehop.connect(database)
+
+        engine = create_async_engine(
+            parsed, pool_size=4, max_overflow=0, pool_timeout=120, async_creator=connect
+        )
     else:
         engine = create_async_engine(parsed, pool_size=10, max_overflow=20, pool_timeout=120)
     if engine.dialect.name == "sqlite":
