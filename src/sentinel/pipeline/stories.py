@@ -54,6 +54,7 @@ class StoryWriter:
                 inserted = await tx.insert_posts(fresh, seen_at=now)
                 links: list[PostLink] = []
                 evidence: dict[str, str] = {}
+                born: set[int] = set()  # stories opened in this transaction
                 for post in fresh:
                     post_id = inserted.get(post.url)
                     post_hits = hits[post.url]
@@ -92,6 +93,7 @@ class StoryWriter:
                             detected_at=now,
                         )
                         tally.stories_new += 1
+                        born.add(story_id)
                         if severity is Severity.critical:
                             # Critical events are pushed at once: the push is queued in the
                             # same transaction as the story, so neither exists without the other.
@@ -116,7 +118,7 @@ class StoryWriter:
                 mark = max([mark, *(link.post_id for link in links)])
                 await self._escalate(
                     tx,
-                    await self._spread_signals(tx, src, [link.story_id for link in links]),
+                    await self._spread_signals(tx, src, [link.story_id for link in links], born),
                     at=now,
                     fetched_at=page.fetched_at,
                 )
@@ -135,14 +137,18 @@ class StoryWriter:
         return lead.id if lead else ""
 
     async def _spread_signals(
-        self, tx: Tx, src: Source, story_ids: Sequence[int]
+        self, tx: Tx, src: Source, story_ids: Sequence[int], born: set[int]
     ) -> dict[int, list[tuple[str, str]]]:
         """Art. 7 evidence in this page: a news outlet carries the story, or it spread wide."""
         if not story_ids:
             return {}
         rules = self.cfg.settings.escalation
         signals: dict[int, list[tuple[str, str]]] = {}
-        for story_id, n in (await tx.story_source_counts(story_ids)).items():
+        # A story born in this page is carried by this source alone, below any spread threshold
+        # (at least 2): only stories that were there before are counted.
+        grown = [story_id for story_id in story_ids if story_id not in born]
+        counts = await tx.story_source_counts(grown) if grown else {}
+        for story_id, n in counts.items():
             if n >= rules.spread_sources:
                 signals.setdefault(story_id, []).append(("spread", f"carried by {n} sources"))
         if src.media:
