@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name}…", file=sys.stderr, flush=True)
         results[name] = _run(name, args.quick)
     print(table(results))
+    wrong = problems(results)
+    for problem in wrong:
+        print(f"bench: {problem}", file=sys.stderr)
     if args.json:
         doc = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -154,7 +157,35 @@ def main(argv: list[str] | None = None) -> int:
             "results": results,
         }
         Path(args.json).write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
-    return 0
+    return 1 if wrong else 0
+
+
+def problems(results: dict[str, dict[str, Any]]) -> list[str]:
+    """What says a figure was not measured on the work it claims: a source failed, a mode
+    found other posts, a page thought unchanged was not. (Figures are never checked here.)"""
+    out: list[str] = []
+    e2e = results.get("e2e")
+    if e2e:
+        if e2e["failed"]:
+            out.append(f"end to end: {e2e['failed']} sources failed")
+        if e2e["posts_new"] != e2e["site"]["posts"]:
+            out.append(
+                f"end to end: {e2e['posts_new']} new posts of the site's {e2e['site']['posts']}"
+            )
+        if not e2e["same_results_as_baseline"] or not e2e["scouts_same_results"]:
+            out.append("end to end: the modes found different posts, hits or stories")
+        if e2e["repeat_posts_new"]:
+            out.append(f"repeat patrol: {e2e['repeat_posts_new']} new posts where none were")
+    many = results.get("many")
+    if many:
+        if many["failed"]:
+            out.append(f"many sources: {many['failed']} sources failed")
+        if many["not_modified"] != many["sources"] - many["changed"]:
+            out.append(
+                f"many sources: {many['not_modified']} answered 304, "
+                f"expected {many['sources'] - many['changed']}"
+            )
+    return out
 
 
 def _cpus() -> int:
