@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sentinel.store import onehop
@@ -83,3 +83,22 @@ async def test_a_failed_statement_raises_and_rolls_back_whole(engine: AsyncEngin
     async with engine.connect() as conn:
         names = (await conn.execute(select(thing.c.name))).scalars().all()
     assert names == ["kept"]
+
+
+async def test_the_urls_options_reach_sqlite(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As under plain aiosqlite, sqlite3.connect gets the dialect's own arguments: here the
+    # URL's uri=true, which makes mode=ro a read-only open of the same file.
+    async with engine.begin() as conn:
+        await conn.execute(insert(thing), {"name": "a"})
+    monkeypatch.chdir(tmp_path)
+    readonly = create_engine("sqlite:///file:one.db?mode=ro&uri=true")
+    try:
+        async with readonly.connect() as conn:
+            assert (await conn.execute(select(thing.c.name))).scalars().all() == ["a"]
+        with pytest.raises(OperationalError, match="readonly"):
+            async with readonly.begin() as conn:
+                await conn.execute(insert(thing), {"name": "b"})
+    finally:
+        await readonly.dispose()

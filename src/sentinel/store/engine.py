@@ -85,11 +85,13 @@ def create_engine(url: str) -> AsyncEngine:
         # (each a new thread under aiosqlite, plus its pragmas) whenever a patrol's workers
         # outnumber it, which cost more than the queries themselves. Writers queue on the
         # store's lock anyway; readers wait for a free connection instead of opening one.
-        database = parsed.database or ":memory:"
+        # The arguments SQLAlchemy's own dialect would give sqlite3.connect (the absolute path,
+        # the URL's options), so the URL means what it meant under plain aiosqlite.
+        args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
 
         async def connect() -> Any:
             # aiosqlite, one trip to its thread per statement (see onehop.py)
-            return await onehop.connect(database)
+            return await onehop.connect(*args, **kwargs)
 
         engine = create_async_engine(
             parsed, pool_size=4, max_overflow=0, pool_timeout=120, async_creator=connect

@@ -95,8 +95,9 @@ class OneHopConnection(aiosqlite.Connection):
         return OneHopCursor(self)
 
 
-def connect(database: str) -> OneHopConnection:
-    """An unopened connection (await it), as aiosqlite.connect gives."""
-    conn = OneHopConnection(lambda: sqlite3.connect(database), iter_chunk_size=64)
+def connect(database: str, **kwargs: Any) -> OneHopConnection:
+    """An unopened connection (await it), as aiosqlite.connect gives; `kwargs` go to
+    sqlite3.connect."""
+    conn = OneHopConnection(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
     conn._thread.daemon = True  # as SQLAlchemy does for aiosqlite: never hold up exit
     return conn
