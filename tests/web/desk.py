@@ -105,6 +105,10 @@ async def build_template(directory: Path) -> tuple[Path, Path, bytes]:
         page = hostile_forum()
         site.serve("/bbs/forum-2-1.html", page, content_type="text/html")
         cfg_dir = write_config(directory / "cfg", site)
+        # The desk's tests need two land alerts, the hostile forum post's and the Big5 post's;
+        # told in the same words, the event step would rightly make them one.
+        with (cfg_dir / "sentinel.yaml").open("a", encoding="utf-8") as f:
+            f.write("\ncluster:\n  events:\n    enabled: false\n")
         cfg = load_config(cfg_dir)
         url = f"sqlite+aiosqlite:///{db}"
         async with await Patrol.open(cfg, database_url=url, clock=lambda: T0) as patrol:

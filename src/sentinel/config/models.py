@@ -294,9 +294,26 @@ class MatchSettings(Strict):
     )
 
 
+class EventSettings(Strict):
+    """The event step: a post told in other words (a rewrite, a follow-up, a letter to a bureau)
+    joins the story of the same event — same topic, same place, same subject."""
+
+    enabled: bool = Field(True, description="join rewrites and follow-ups of one event")
+    window: Duration = Field(
+        timedelta(days=3), description="how long after a story's latest post it takes others"
+    )
+    open_window: Duration = Field(
+        timedelta(days=30), description="the same while the story's alert is still handled"
+    )
+    threshold: float = Field(0.45, gt=0, le=1, description="least event score that joins")
+
+
 class ClusterSettings(Strict):
     threshold: float = Field(0.5, gt=0, le=1, description="Jaccard similarity to join a story")
     window: Duration = Field(timedelta(days=14), description="how far back reposts are sought")
+    events: EventSettings = Field(
+        default_factory=EventSettings, description="grouping posts by event, beyond reposts"
+    )
 
 
 class RecheckSettings(Strict):

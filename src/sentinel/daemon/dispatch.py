@@ -122,7 +122,7 @@ class Dispatcher:
             return
         wanted = set(d.alert_ids)
         rows = [a for a in await self.store.alerts() if a.id in wanted]
-        open_rows = [a for a in rows if a.state not in ("closed", "dismissed")]
+        open_rows = [a for a in rows if a.state not in ("closed", "dismissed", "merged")]
         events: tuple[SourceNote, ...] = ()
         unhealthy: tuple[SourceNote, ...] = ()
         if d.department == self.lead_office():

@@ -59,3 +59,11 @@ class Matcher:
     def tokens(self, text: str) -> list[str]:
         """The words of the folded text as jieba cuts it; whitespace and punctuation dropped."""
         return [t for t in cut_text(self._fold(text), self._segmenter.cut) if is_word(t)]
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part-of-speech flag) of the folded text; punctuation and spaces kept (flag x),
+        since they end place names and clauses."""
+        return self._segmenter.tag(self._fold(text))
+
+    def fold(self, text: str) -> str:
+        return self._fold(text)

@@ -41,6 +41,11 @@ class Segmenter(Protocol):
         """Tokens of one run (a full match of RUN, folded); they concatenate to `run`."""
         ...
 
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """(word, part-of-speech flag) over a whole folded text, jieba's flags (ns: place name,
+        nr: person or place, nt: organisation, n: noun, v: verb, m: numeral, x: other)."""
+        ...
+
 
 class RJiebaSegmenter:
     """rjieba (jieba-rs 0.11), brought in line with jieba.
@@ -84,6 +89,9 @@ class RJiebaSegmenter:
                 fixed.append(token)
         return tokens if fixed is None else fixed
 
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return list(self._jieba.tag(text))
+
 
 class JiebaSegmenter:
     """jieba itself, on a dedicated Tokenizer (not the global one)."""
@@ -95,6 +103,7 @@ class JiebaSegmenter:
         logging.getLogger("jieba").setLevel(logging.WARNING)
         self._tokenizer: Any = jieba.Tokenizer()
         self._tokenizer.initialize()
+        self._tagger: Any = None  # built on first use: only the event step tags
         self.added: dict[str, int] = {}  # word → the frequency it was given
         for word in words:
             if not self._tokenizer.FREQ.get(word):
@@ -117,6 +126,13 @@ class JiebaSegmenter:
 
     def cut(self, run: str) -> list[str]:
         return list(self._tokenizer.cut(run, HMM=True))
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        import jieba.posseg
+
+        if self._tagger is None:
+            self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
+        return [(p.word, p.flag) for p in self._tagger.cut(text)]
 
 
 ENGINES: dict[str, Callable[[Sequence[str]], Segmenter]] = {

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 
-from sentinel.cluster import StoryIndex, from_bytes
+from sentinel.cluster.grouping import Grouper, rules_of
 from sentinel.config import Config, Severity, Source
 from sentinel.errors import FetchError, HTTPStatusError, SentinelError
 from sentinel.extract.post import Post
@@ -62,7 +62,8 @@ class Patrol(StoryWriter):
         self._owns_reader = owns_reader  # a reader handed in outlives this patrol
         self.matcher = matcher
         self.clock = clock
-        self.index = StoryIndex(threshold=cfg.settings.cluster.threshold)
+        self.grouper = self._new_grouper()
+        self._region = tuple(matcher.fold(w) for w in cfg.keywords.region)
         self._index_loaded = False
         # Story decisions must see each other: two reposts fetched at once from two sites would
         # otherwise both miss the index and open two stories.
@@ -131,17 +132,26 @@ class Patrol(StoryWriter):
     ) -> None:
         await self.close()
 
+    def _new_grouper(self) -> Grouper:
+        cluster = self.cfg.settings.cluster
+        return Grouper(
+            threshold=cluster.threshold,
+            events=cluster.events.enabled,
+            rules=rules_of(cluster.events),
+        )
+
     async def _load_index(self) -> None:
         if self._index_loaded:
             return
-        since = self.clock() - self.cfg.settings.cluster.window
-        index = StoryIndex(threshold=self.cfg.settings.cluster.threshold)
+        cluster = self.cfg.settings.cluster
+        reach = max(cluster.window, cluster.events.open_window)
+        since = self.clock() - reach
+        self.grouper = self._new_grouper()
         # taken first: a story post written meanwhile is read again later, never missed
         async with self.store.engine.connect() as conn:
             self._post_mark = await Tx(conn).max_post_id()
-        for story_id, sig in await self.store.story_signatures(since):
-            index.add(story_id, from_bytes(sig))
-        self.index = index
+        for story_id, sig, features, still_open in await self.store.story_signatures(since):
+            self._learn(story_id, sig, features, open=still_open)
         self._index_loaded = True
 
     # ------------------------------------------------------------------ patrol

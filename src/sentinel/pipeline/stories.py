@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sentinel.cluster import StoryIndex, from_bytes, signature, to_bytes
+from sentinel.cluster import from_bytes, signature, to_bytes
+from sentinel.cluster.features import EventFeatures
+from sentinel.cluster.grouping import Grouper, Placement, event_features
 from sentinel.config import Config, Severity, Source
 from sentinel.extract.post import Post
 from sentinel.fetch.page import Page
@@ -25,8 +29,9 @@ class StoryWriter:
     store: Store
     matcher: Matcher
     clock: Clock
-    index: StoryIndex
+    grouper: Grouper
     policy: DeadlinePolicy
+    _region: tuple[str, ...]  # region words, folded: places the event step always knows
     _index_loaded: bool
     _post_mark: int
 
@@ -48,8 +53,8 @@ class StoryWriter:
                 # under the cross-process lock, after reading theirs.
                 await tx.lock_stories()
                 mark = self._post_mark
-                for known_id, known_story, known_sig in await tx.signatures_after(mark):
-                    self.index.add(known_story, from_bytes(known_sig))
+                for known_id, known_story, known_sig, known in await tx.signatures_after(mark):
+                    self._learn(known_story, known_sig, known)
                     mark = max(mark, known_id)
                 inserted = await tx.insert_posts(fresh, seen_at=now)
                 links: list[PostLink] = []
@@ -69,9 +74,13 @@ class StoryWriter:
                             fetched_at=proof.fetched_at,
                         )
                     sig = signature(self.matcher.tokens(post.text), self.matcher.tokens(post.title))
-                    found = self.index.find(sig)
-                    if found is not None:
-                        story_id = found[0]
+                    topics = [h.topic_id for h in post_hits]
+                    at = event_time(post, now)
+                    placed, features = self.grouper.place(
+                        sig, topics, at, functools.partial(self._features, post)
+                    )
+                    if placed is not None:
+                        story_id = placed.story_id
                     else:
                         severity = story_severity(self.cfg, post_hits)
                         department = route(self.cfg, src, post_hits)
@@ -102,7 +111,7 @@ class StoryWriter:
                                 fetched_at=proof.fetched_at,
                                 created_at=self.clock(),
                             )
-                    self.index.add(story_id, sig)
+                    self.grouper.add(story_id, sig, features, topics, at)
                     added += 1
                     links.append(
                         PostLink(
@@ -111,6 +120,7 @@ class StoryWriter:
                             signature=to_bytes(sig),
                             evidence_hash=evidence[proof.url],
                             hits=post_hits,
+                            **placement_columns(placed, features, topics, at),
                         )
                     )
                     tally.hits_new += len(post_hits)
@@ -130,6 +140,24 @@ class StoryWriter:
         self._post_mark = max(self._post_mark, mark)
         tally.posts_new += len(inserted)
         return len(inserted)
+
+    def _features(self, post: Post) -> EventFeatures | None:
+        if not self.cfg.settings.cluster.events.enabled:
+            return None
+        return event_features(self.matcher, post.title, post.body, region=self._region)
+
+    def _learn(self, story_id: int, sig: bytes | None, stored: Any, *, open: bool = True) -> None:
+        """Put a stored story post into the grouper (from the store, after a restart or
+        another process's write)."""
+        features, topics, at = stored_features(stored)
+        self.grouper.add(
+            story_id,
+            from_bytes(sig) if sig is not None else None,
+            features,
+            topics,
+            at or self.clock(),
+            open=open,
+        )
 
     def _fallback_department(self) -> str:
         # a story no topic or territory places goes to the lead office, which designates
@@ -188,3 +216,42 @@ class StoryWriter:
         for story_id in await escalate(tx, self.policy, signals, at=at):
             # raised to critical: pushed at once, like a story born critical
             await tx.enqueue_push(story_id=story_id, fetched_at=fetched_at, created_at=at)
+
+
+def event_time(post: Post, now: datetime) -> datetime:
+    """When the post says it was published, if that is believable; else when it was found."""
+    at = post.published_at
+    if at is None or at > now or now - at > timedelta(days=30):
+        return now
+    return at
+
+
+def placement_columns(
+    placed: Placement | None, features: EventFeatures | None, topics: Sequence[str], at: datetime
+) -> dict[str, Any]:
+    """What a post link stores about how the post was placed (see schema.post)."""
+    stored = None
+    if features is not None:
+        stored = {**features.to_json(), "topics": list(topics), "at": at.isoformat()}
+    if placed is None:
+        return {"features": stored, "placed_by": "first", "similarity": None, "why": ""}
+    return {
+        "features": stored,
+        "placed_by": placed.kind,
+        "similarity": placed.score,
+        "why": placed.why,
+    }
+
+
+def stored_features(stored: Any) -> tuple[EventFeatures | None, list[str], datetime | None]:
+    """The features, topics and event time a post link stored; (None, [], None) if none."""
+    if not isinstance(stored, dict):
+        return None, [], None
+    topics = [str(t) for t in stored.get("topics") or () if isinstance(t, str)]
+    try:
+        at = datetime.fromisoformat(str(stored.get("at")))
+    except ValueError:
+        at = None
+    if at is not None and at.tzinfo is None:
+        at = None
+    return EventFeatures.from_json(stored), topics, at

@@ -37,6 +37,11 @@ class PostLink:
     signature: bytes
     evidence_hash: str
     hits: tuple[Hit, ...]
+    # why it is in that story (see schema.post): features JSON, how placed, score, reasons
+    features: dict[str, Any] | None = None
+    placed_by: str = "first"
+    similarity: float | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -52,6 +57,9 @@ class PostView:
     views: int | None
     story_id: int | None
     deleted_at: datetime | None
+    placed_by: str | None = None  # first | repost | event | split | merge
+    similarity: float | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -141,6 +149,7 @@ class AlertRow:
     public_response_due: datetime | None
     provisional: bool
     overdue: tuple[str, ...]
+    merged_into: int | None = None  # state "merged": the alert that carries the event on
     title: str = ""  # the story's
     topic_id: str = ""
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -151,6 +152,8 @@ story = Table(
     Column("department", Text),
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+    # the lead office merged this story into another: its posts moved there
+    Column("merged_into", Id, ForeignKey("story.id")),
     Index(None, "last_seen_at"),
 )
 
@@ -172,6 +175,13 @@ post = Table(
     Column("signature", LargeBinary),
     Column("evidence_hash", String(64), ForeignKey("evidence.hash")),
     Column("deleted_at", UTCDateTime),
+    # Why the post is in its story: cluster/features.py's event features (for the event step
+    # after a restart), how it was placed (first | repost | event | split | merge), the
+    # similarity that placed it and the reasons in words (同一事件：城东小区 · 拆迁 · 补偿款).
+    Column("features", JSON),
+    Column("placed_by", Text),
+    Column("similarity", Float),
+    Column("why", Text),
     UniqueConstraint("source_id", "url"),
     Index(None, "story_id"),
     Index(None, "first_seen_at"),
@@ -280,6 +290,8 @@ alert = Table(
     Column("public_response_due", UTCDateTime),
     Column("provisional", Boolean, nullable=False),
     Column("overdue", JSON, nullable=False),  # steps the last sweep found past their deadline
+    # closed as merged: the alert that carries its story on (state "merged")
+    Column("merged_into", Id, ForeignKey("alert.id")),
     UniqueConstraint("story_id"),
     Index(None, "department", "state"),
     Index(None, "detected_at"),

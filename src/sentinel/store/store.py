@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, bindparam, func, select, true, update
+from sqlalchemy import RowMapping, bindparam, func, or_, select, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -79,6 +79,9 @@ _POST_COLUMNS = (
     post.c.views,
     post.c.story_id,
     post.c.deleted_at,
+    post.c.placed_by,
+    post.c.similarity,
+    post.c.why,
 )
 
 
@@ -100,6 +103,9 @@ def _post_view(m: RowMapping) -> PostView:
         views=m["views"],
         story_id=m["story_id"],
         deleted_at=m["deleted_at"],
+        placed_by=m["placed_by"],
+        similarity=m["similarity"],
+        why=m["why"] or "",
     )
 
 
@@ -483,17 +489,31 @@ class Store:
 
     # ----------------------------------------------------------------- stories
 
-    async def story_signatures(self, since: datetime) -> list[tuple[int, bytes]]:
-        """(story id, post signature) for every post of a story seen since `since`."""
+    async def story_signatures(self, since: datetime) -> list[tuple[int, bytes | None, Any, bool]]:
+        """(story id, post signature, post event features, story still open) for every post of
+        a story seen since `since`, oldest first. Open: its alert is not closed, dismissed or
+        merged (the event step keeps such stories joinable for longer)."""
+        still_open = ~(
+            select(alert.c.id)
+            .where(alert.c.story_id == story.c.id, alert.c.state.in_(TERMINAL_STATES))
+            .exists()
+        )
         q = (
-            select(post.c.story_id, post.c.signature)
+            select(post.c.story_id, post.c.signature, post.c.features, still_open)
             .join(story, story.c.id == post.c.story_id)
-            .where(story.c.last_seen_at >= since, post.c.signature.is_not(None))
+            .where(
+                story.c.last_seen_at >= since,
+                story.c.merged_into.is_(None),
+                or_(post.c.signature.is_not(None), post.c.features.is_not(None)),
+            )
             .order_by(post.c.story_id, post.c.id)
         )
         with translate_errors("reading story signatures"):
             async with self.engine.connect() as conn:
-                return [(int(s), bytes(sig)) for s, sig in await conn.execute(q)]
+                return [
+                    (int(s), bytes(sig) if sig is not None else None, f, bool(o))
+                    for s, sig, f, o in await conn.execute(q)
+                ]
 
     async def stories(self, *, since: datetime | None = None) -> list[StoryView]:
         """Stories seen since `since` (all by default), newest first, each with its posts.

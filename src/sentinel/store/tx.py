@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, or_, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,7 +31,7 @@ from sentinel.store.schema import (
     story,
 )
 
-TERMINAL_STATES = ("closed", "dismissed")
+TERMINAL_STATES = ("closed", "dismissed", "merged")
 _STORY_LOCK = 7_301_845_113  # pg advisory lock key for story decisions (migrations use ...112)
 
 
@@ -163,6 +163,10 @@ class Tx:
                 "b_story": link.story_id,
                 "b_sig": link.signature,
                 "b_evidence": link.evidence_hash,
+                "b_features": link.features,
+                "b_placed": link.placed_by,
+                "b_similarity": link.similarity,
+                "b_why": link.why or None,
             }
             for link in links
         ]
@@ -184,6 +188,10 @@ class Tx:
                 story_id=bindparam("b_story"),
                 signature=bindparam("b_sig"),
                 evidence_hash=bindparam("b_evidence"),
+                features=bindparam("b_features", type_=post.c.features.type),
+                placed_by=bindparam("b_placed"),
+                similarity=bindparam("b_similarity"),
+                why=bindparam("b_why"),
             )
         )
         # A story was last seen when its newest post was first seen: the pipeline's clock,
@@ -400,15 +408,22 @@ class Tx:
                 # reads after it see every committed row
                 await self._conn.execute(update(story).where(story.c.id < 0).values(id=story.c.id))
 
-    async def signatures_after(self, post_id: int) -> list[tuple[int, int, bytes]]:
-        """(post id, story id, signature) of story posts with an id above `post_id`."""
+    async def signatures_after(self, post_id: int) -> list[tuple[int, int, bytes | None, Any]]:
+        """(post id, story id, signature, event features) of story posts above `post_id`."""
         q = (
-            select(post.c.id, post.c.story_id, post.c.signature)
-            .where(post.c.id > post_id, post.c.signature.is_not(None))
+            select(post.c.id, post.c.story_id, post.c.signature, post.c.features)
+            .where(
+                post.c.id > post_id,
+                post.c.story_id.is_not(None),
+                or_(post.c.signature.is_not(None), post.c.features.is_not(None)),
+            )
             .order_by(post.c.id)
         )
         with translate_errors("reading story signatures"):
-            return [(int(i), int(s), bytes(sig)) for i, s, sig in await self._conn.execute(q)]
+            return [
+                (int(i), int(s), bytes(sig) if sig is not None else None, f)
+                for i, s, sig, f in await self._conn.execute(q)
+            ]
 
     async def max_post_id(self) -> int:
         with translate_errors("reading posts"):

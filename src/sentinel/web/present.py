@@ -24,6 +24,7 @@ STATE_LABELS = {
     "responded": "已回应",
     "closed": "已办结",
     "dismissed": "已排除",
+    "merged": "已合并",
 }
 SEVERITY_LABELS = {"general": "一般", "major": "重大", "critical": "特别重大"}
 SEVERITY_RANK = {"critical": 0, "major": 1, "general": 2}

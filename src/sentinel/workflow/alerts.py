@@ -13,7 +13,7 @@ from sentinel.store import AlertRow, Tx
 from sentinel.workflow.calendar import ChineseWorkCalendar
 from sentinel.workflow.deadlines import DeadlinePolicy, Deadlines, compute_deadlines
 from sentinel.workflow.duty import DutySchedule
-from sentinel.workflow.states import AlertState, State
+from sentinel.workflow.states import TERMINAL, AlertState, State
 
 SYSTEM = "sentinel"  # the actor of what the machine itself does (sweep, escalation)
 _RAISE = "raise_severity"
@@ -89,7 +89,7 @@ _ROW_FIELDS = frozenset(f.name for f in dataclasses.fields(AlertRow))
 def overdue_steps(row: AlertRow, at: datetime) -> list[str]:
     """The steps whose deadline passed at `at` and that are still not done."""
     state = State(row.state)
-    if state in (State.closed, State.dismissed):
+    if state in TERMINAL:
         return []
     due: list[tuple[str, datetime | None, bool]] = [
         ("claim", row.claim_due, state is State.new),

@@ -44,9 +44,10 @@ class State(StrEnum):
     responded = "responded"
     closed = "closed"
     dismissed = "dismissed"
+    merged = "merged"  # folded into another alert of the same event by the lead office
 
 
-TERMINAL = frozenset({State.closed, State.dismissed})
+TERMINAL = frozenset({State.closed, State.dismissed, State.merged})
 
 
 class ActionKind(StrEnum):

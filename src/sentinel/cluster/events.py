@@ -1,0 +1,209 @@
+"""Which story a post tells the same event as, when it is no near-copy of any (index.py).
+
+A story's profile is the union of its posts' features (features.py). A post joins the story
+whose profile it matches best, if it matches at all:
+
+1. it hits a topic of the story, and it came within the window of the story's latest post
+   (longer while the story's alert is still being handled);
+2. places decide first. Both name spots (a village, a compound, a road, a school) and none is
+   shared: another place, another event (拆迁 in 李家村 is not 拆迁 in 王庄村). Both name towns
+   and none is shared: the same. A shared spot is strong evidence.
+3. then what the event is about: the cosine of the salient terms, and shared organisations,
+   amounts and dates. A shared spot needs a little of that (the same compound's water cut is
+   not its demolition); without a shared spot it takes a shared organisation or amount and
+   clearly similar terms, or very similar terms in the same town — so a province-wide policy
+   piece about compensation does not join one village's complaint.
+
+The score in [0, 1] ranks candidates and is shown with each joined post; `Match.reasons` says
+in words why it joined (同一事件：城东小区 · 拆迁 · 补偿款).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sentinel.cluster.features import EventFeatures
+from sentinel.cluster.salience import cosine
+
+# The index looks a post's candidates up by these; terms only by the post's strongest few.
+_LOOKUP_TERMS = 5
+_PROFILE_TERMS = 40
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventRules:
+    window: timedelta = timedelta(days=3)
+    open_window: timedelta = timedelta(days=30)  # while the story's alert is still handled
+    threshold: float = 0.45  # the least score that joins
+    spot_terms: float = 0.12  # terms a shared spot still needs, without other evidence
+    loose_terms: float = 0.30  # terms needed with a shared organisation or amount, no spot
+    bare_terms: float = 0.60  # terms needed with only a shared town
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Match:
+    story_id: int
+    score: float
+    reasons: tuple[str, ...]  # what the post shares with the story, most telling first
+
+    @property
+    def why(self) -> str:
+        return "同一事件：" + " · ".join(self.reasons) if self.reasons else "同一事件"
+
+
+@dataclass(kw_only=True, slots=True)
+class Profile:
+    story_id: int
+    topics: set[str] = field(default_factory=set)
+    spots: dict[str, str] = field(default_factory=dict)  # ident → name as first written
+    areas: set[str] = field(default_factory=set)
+    orgs: dict[str, str] = field(default_factory=dict)
+    amounts: set[int] = field(default_factory=set)
+    dates: set[str] = field(default_factory=set)
+    terms: dict[str, float] = field(default_factory=dict)
+    last_at: datetime | None = None
+    open: bool = True
+    posts: int = 0
+
+    def add(self, f: EventFeatures, topics: Iterable[str], at: datetime) -> None:
+        self.topics.update(topics)
+        for p in f.places:
+            if p.spot:
+                self.spots.setdefault(p.ident, p.name)
+        self.areas.update(f.areas)
+        for key, name in f.orgs:
+            self.orgs.setdefault(key, name)
+        self.amounts.update(f.amounts)
+        self.dates.update(f.dates)
+        for word, weight in f.terms:
+            self.terms[word] = self.terms.get(word, 0.0) + weight
+        if len(self.terms) > _PROFILE_TERMS * 2:
+            kept = sorted(self.terms.items(), key=lambda kv: -kv[1])[:_PROFILE_TERMS]
+            self.terms = dict(kept)
+        self.last_at = at if self.last_at is None else max(self.last_at, at)
+        self.posts += 1
+
+
+def compare(
+    f: EventFeatures,
+    topics: Collection[str],
+    at: datetime,
+    story: Profile,
+    rules: EventRules,
+) -> Match | None:
+    """The match of a post with one story's profile, or None when they are other events."""
+    if not story.topics.intersection(topics) or story.last_at is None:
+        return None
+    age = at - story.last_at
+    if age > (rules.open_window if story.open else rules.window) or -age > rules.window:
+        return None
+    spots = f.spots
+    shared_spots = [story.spots[s] for s in spots if s in story.spots]
+    if spots and story.spots and not shared_spots:
+        return None  # another village, compound or road: another event
+    areas = f.areas
+    if not shared_spots and areas and story.areas and not areas & story.areas:
+        return None  # another town
+    terms = dict(f.terms)
+    sim = cosine(terms, story.terms)
+    orgs = [story.orgs[k] for k, _ in f.orgs if k in story.orgs]
+    amounts = [a for a in f.amounts if a in story.amounts]
+    dates = [d for d in f.dates if d in story.dates]
+    facts = bool(orgs) + bool(amounts) + bool(dates)
+    if shared_spots:
+        joined = sim >= rules.spot_terms or facts > 0
+        score = 0.5 + 0.35 * min(1.0, sim / 0.5) + 0.05 * facts
+    elif (orgs or amounts) and sim >= rules.loose_terms:
+        joined = True
+        score = 0.3 + 0.4 * min(1.0, sim / 0.6) + 0.1 * facts
+    elif areas & story.areas and sim >= rules.bare_terms:
+        joined = True
+        score = 0.2 + 0.5 * sim + 0.05 * facts
+    else:
+        joined = False
+        score = 0.0
+    score = min(1.0, score)
+    if not joined or score < rules.threshold:
+        return None
+    shared_terms = sorted(
+        (w for w in terms if w in story.terms), key=lambda w: -terms[w] * story.terms[w]
+    )
+    reasons = [*dict.fromkeys(shared_spots), *orgs[:1], *shared_terms[:3]]
+    reasons += [_yuan(a) for a in amounts[:1]] + [_day(d) for d in dates[:1]]
+    return Match(story_id=story.story_id, score=round(score, 3), reasons=tuple(reasons))
+
+
+def _yuan(amount: int) -> str:
+    if amount >= 10_000 and amount % 1_000 == 0:
+        return f"{amount / 10_000:g}万元"
+    return f"{amount}元"
+
+
+def _day(mmdd: str) -> str:
+    month, day = mmdd.split("-")
+    return f"{int(month)}月{int(day)}日"
+
+
+class EventIndex:
+    """Stories' event profiles, looked up by shared spots, organisations, amounts and terms."""
+
+    def __init__(self, rules: EventRules | None = None) -> None:
+        self.rules = rules or EventRules()
+        self._profiles: dict[int, Profile] = {}
+        self._by_key: dict[str, set[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def profile(self, story_id: int) -> Profile | None:
+        return self._profiles.get(story_id)
+
+    @staticmethod
+    def _keys(f: EventFeatures) -> list[str]:
+        keys = [f"p:{s}" for s in f.spots]
+        keys += [f"o:{k}" for k, _ in f.orgs]
+        keys += [f"a:{a}" for a in f.amounts]
+        keys += [f"t:{w}" for w, _ in f.terms[:_LOOKUP_TERMS]]
+        return keys
+
+    def add(
+        self,
+        story_id: int,
+        f: EventFeatures,
+        topics: Iterable[str],
+        at: datetime,
+        *,
+        open: bool = True,
+    ) -> None:
+        story = self._profiles.get(story_id)
+        if story is None:
+            story = self._profiles[story_id] = Profile(story_id=story_id, open=open)
+        story.add(f, topics, at)
+        for key in self._keys(f):
+            self._by_key.setdefault(key, set()).add(story_id)
+
+    def close(self, story_id: int) -> None:
+        """The story's alert is done: it takes copies for the short window only."""
+        story = self._profiles.get(story_id)
+        if story is not None:
+            story.open = False
+
+    def forget(self, story_id: int) -> None:
+        """A story merged away or emptied: it joins nothing any more."""
+        self._profiles.pop(story_id, None)
+
+    def find(self, f: EventFeatures, topics: Collection[str], at: datetime) -> Match | None:
+        candidates: set[int] = set()
+        for key in self._keys(f):
+            candidates.update(self._by_key.get(key, ()))
+        best: Match | None = None
+        for story_id in sorted(candidates):  # sorted: ties go to the oldest story
+            story = self._profiles.get(story_id)
+            if story is None:
+                continue
+            found = compare(f, topics, at, story, self.rules)
+            if found is not None and (best is None or found.score > best.score):
+                best = found
+        return best
