@@ -40,6 +40,7 @@ class Labelled:
     posts: tuple[LabelledPost, ...]
     hard_negatives: tuple[tuple[str, str, str], ...]  # (post a, post b, kind)
     keywords: KeywordsFile
+    territorial: dict[str, bool]  # site → its posts need no region word (the county's own)
 
 
 def load(directory: Path = DATA) -> Labelled:
@@ -65,7 +66,11 @@ def load(directory: Path = DATA) -> Labelled:
     keywords = KeywordsFile.model_validate(
         yaml.safe_load((directory / "keywords.yaml").read_text("utf-8"))
     )
-    return Labelled(posts=tuple(posts), hard_negatives=negatives, keywords=keywords)
+    sources = yaml.safe_load((directory / "sources.yaml").read_text("utf-8"))["sources"]
+    territorial = {str(s["id"]): bool(s.get("territorial")) for s in sources}
+    return Labelled(
+        posts=tuple(posts), hard_negatives=negatives, keywords=keywords, territorial=territorial
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,7 +92,7 @@ def group(data: Labelled, *, events: bool = True, matcher: Matcher | None = None
     next_id = 1
     for p in data.posts:
         text = f"{p.title}\n{p.body}" if p.body else p.title
-        hits = matcher.match(text)
+        hits = matcher.match(text, territorial=data.territorial.get(p.site, False))
         if not hits:
             unmatched.append(p.id)
             continue

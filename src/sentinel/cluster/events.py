@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sentinel.cluster.features import EventFeatures
+from sentinel.cluster.features import ROAD, EventFeatures
 from sentinel.cluster.salience import cosine
 
 # The index looks a post's candidates up by these; terms only by the post's strongest few.
@@ -33,13 +33,28 @@ _PROFILE_TERMS = 40
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Weights:
+    """What each kind of shared evidence adds to the score (measured on tests/data/events)."""
+
+    spot: float = 0.40  # a village, compound, school, market
+    road: float = 0.25  # only a road
+    org: float = 0.25  # a company, factory, restaurant by its trade name
+    weak: float = 0.15  # a generic facility name (中心小学) without its town
+    amount: float = 0.25  # a sum of money
+    date: float = 0.05  # a day of the month
+    area: float = 0.05  # a town or street office
+    terms: float = 0.40  # salient words, at cosine `terms_full` or above
+    terms_full: float = 0.5
+    close: float = 0.15  # within `close` of the story's latest post
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EventRules:
     window: timedelta = timedelta(days=3)
     open_window: timedelta = timedelta(days=30)  # while the story's alert is still handled
     threshold: float = 0.45  # the least score that joins
-    spot_terms: float = 0.12  # terms a shared spot still needs, without other evidence
-    loose_terms: float = 0.30  # terms needed with a shared organisation or amount, no spot
-    bare_terms: float = 0.60  # terms needed with only a shared town
+    close: timedelta = timedelta(hours=24)
+    weights: Weights = field(default_factory=Weights)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -58,6 +73,7 @@ class Profile:
     story_id: int
     topics: set[str] = field(default_factory=set)
     spots: dict[str, str] = field(default_factory=dict)  # ident → name as first written
+    weak: dict[str, str] = field(default_factory=dict)  # spots with a generic name
     areas: set[str] = field(default_factory=set)
     orgs: dict[str, str] = field(default_factory=dict)
     amounts: set[int] = field(default_factory=set)
@@ -72,6 +88,8 @@ class Profile:
         for p in f.places:
             if p.spot:
                 self.spots.setdefault(p.ident, p.name)
+            elif p.weak:
+                self.weak.setdefault(p.ident, p.name)
         self.areas.update(f.areas)
         for key, name in f.orgs:
             self.orgs.setdefault(key, name)
@@ -101,38 +119,59 @@ def compare(
         return None
     spots = f.spots
     shared_spots = [story.spots[s] for s in spots if s in story.spots]
-    if spots and story.spots and not shared_spots:
-        return None  # another village, compound or road: another event
+    orgs = [story.orgs[k] for k, _ in f.orgs if k in story.orgs]
+    amounts = [a for a in f.amounts if a in story.amounts]
+    # Another village, compound, road or school: another event — unless the same firm or sum
+    # says otherwise (place names read from text are sometimes wrong, a firm's name rarely)
+    if not shared_spots and not (orgs or amounts) and _other_place(spots, story.spots):
+        return None
     areas = f.areas
     if not shared_spots and areas and story.areas and not areas & story.areas:
         return None  # another town
     terms = dict(f.terms)
     sim = cosine(terms, story.terms)
-    orgs = [story.orgs[k] for k, _ in f.orgs if k in story.orgs]
-    amounts = [a for a in f.amounts if a in story.amounts]
+    weak = [story.weak[w] for w in f.weak_spots if w in story.weak]
     dates = [d for d in f.dates if d in story.dates]
-    facts = bool(orgs) + bool(amounts) + bool(dates)
-    if shared_spots:
-        joined = sim >= rules.spot_terms or facts > 0
-        score = 0.5 + 0.35 * min(1.0, sim / 0.5) + 0.05 * facts
-    elif (orgs or amounts) and sim >= rules.loose_terms:
-        joined = True
-        score = 0.3 + 0.4 * min(1.0, sim / 0.6) + 0.1 * facts
-    elif areas & story.areas and sim >= rules.bare_terms:
-        joined = True
-        score = 0.2 + 0.5 * sim + 0.05 * facts
-    else:
-        joined = False
-        score = 0.0
+    # a road is long and many things happen along it: sharing only a road counts for less
+    pinned = any(not s.startswith(ROAD + ":") for s in spots if s in story.spots)
+    if not (shared_spots or orgs or weak or amounts or areas & story.areas):
+        return None  # nothing says where or who: words alone do not make one event
+    if not shared_spots and _other_day(f, story):
+        return None  # both say which day it happened, and the days differ
+    w = rules.weights
+    score = (
+        (w.spot if pinned else w.road if shared_spots else 0.0)
+        + w.org * bool(orgs)
+        + w.weak * bool(weak)
+        + w.amount * bool(amounts)
+        + w.date * bool(dates)
+        + w.area * bool(areas & story.areas)
+        + w.terms * min(1.0, sim / w.terms_full)
+        # the same day: reports of one incident rarely share their words (上吐下泻 / 呕吐腹痛),
+        # and two incidents of one topic at one place or firm within hours are rare
+        + w.close * (abs(age) <= rules.close and (pinned or bool(orgs) or bool(weak)))
+    )
     score = min(1.0, score)
-    if not joined or score < rules.threshold:
+    if score < rules.threshold:
         return None
     shared_terms = sorted(
         (w for w in terms if w in story.terms), key=lambda w: -terms[w] * story.terms[w]
     )
-    reasons = [*dict.fromkeys(shared_spots), *orgs[:1], *shared_terms[:3]]
+    reasons = [*dict.fromkeys(shared_spots), *orgs[:1], *weak[:1], *shared_terms[:3]]
     reasons += [_yuan(a) for a in amounts[:1]] + [_day(d) for d in dates[:1]]
     return Match(story_id=story.story_id, score=round(score, 3), reasons=tuple(reasons))
+
+
+def _other_place(mine: frozenset[str], theirs: dict[str, str]) -> bool:
+    """Both name a spot of one kind (two villages, two compounds) and none is shared. Spots of
+    different kinds do not exclude each other: a market stands on a road."""
+    kinds = {s.split(":", 1)[0] for s in theirs}
+    return any(s.split(":", 1)[0] in kinds for s in mine)
+
+
+def _other_day(f: EventFeatures, story: Profile) -> bool:
+    """Both say on which day it happened, and the days differ."""
+    return bool(f.dates and story.dates and not story.dates.intersection(f.dates))
 
 
 def _yuan(amount: int) -> str:

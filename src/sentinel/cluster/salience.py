@@ -32,8 +32,10 @@ _STOP = _words(
     "自己 大家 我们 你们 他们 时候 现在 今天 昨天 明天 目前 有关 相关 "
     "进行 表示 认为 希望 要求 觉得 知道 出现 发生 导致 造成 经过 开始 "
     "继续 一直 记者 网友 网民 市民 村民 居民 群众 领导 部门 单位 工作 "
-    "问题 情况 "
+    "问题 情况 解决问题 尽快解决 "
 )
+# Words this common say nothing of an event (the table sets government boilerplate to 2).
+_FLOOR = 3.0
 
 
 @cache
@@ -70,6 +72,10 @@ def salient_terms(
     if not counts:
         return []
     table = _table()
+    for word in [w for w in counts if table.get(w, DEFAULT_IDF) < _FLOOR]:
+        del counts[word]
+    if not counts:
+        return []
     total = sum(counts.values())
     weighted = sorted(
         ((w, n / total * table.get(w, DEFAULT_IDF)) for w, n in counts.items()),

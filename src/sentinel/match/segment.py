@@ -90,7 +90,8 @@ class RJiebaSegmenter:
         return tokens if fixed is None else fixed
 
     def tag(self, text: str) -> list[tuple[str, str]]:
-        return list(self._jieba.tag(text))
+        # the operator's dictionary words come untagged: they are local names (nz)
+        return [(w, f or "nz") for w, f in self._jieba.tag(text)]
 
 
 class JiebaSegmenter:
@@ -132,7 +133,10 @@ class JiebaSegmenter:
 
         if self._tagger is None:
             self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
-        return [(p.word, p.flag) for p in self._tagger.cut(text)]
+        return [
+            (p.word, "nz" if p.word in self.added and p.flag == "x" else p.flag)
+            for p in self._tagger.cut(text)
+        ]
 
 
 ENGINES: dict[str, Callable[[Sequence[str]], Segmenter]] = {
