@@ -120,7 +120,7 @@ async def test_spread_to_three_sources_and_reply_growth_raise_severity(
         (raise_,) = [
             e for e in await patrol.store.alert_events([land.id]) if e.action == "raise_severity"
         ]
-        assert raise_.data["signal"] == "spread" and raise_.note == "carried by 3 sources"
+        assert raise_.data["signal"] == "spread" and raise_.note == "由 3 个来源转载"
         story = {s.id: s for s in await patrol.store.stories()}[land.story_id]
         assert story.severity == "critical"
         assert land.story_id in {o.story_id for o in await patrol.store.outbox()}
@@ -154,7 +154,7 @@ async def test_reply_growth_between_patrols_raises_once(
             for e in await patrol.store.alert_events([after["land"].id])
             if e.action == "raise_severity"
         ]
-        assert ev.data["signal"] == "replies" and "38 to 98" in ev.note
+        assert ev.data["signal"] == "replies" and "跟帖由 38 增至 98" in ev.note
 
 
 async def seed_patrol(site: LocalSite, tmp_path: Path, db_url: str) -> tuple[Any, Store]:

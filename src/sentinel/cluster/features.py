@@ -97,7 +97,7 @@ _NOT_NAMES = _words(
     "广大 部分 很多 一些 所有 整个 本地 当地 外地 老旧 新建 小区 居民 "
     "村民 业主 群众 百姓 工人 农民工 网友 记者 政府 领导 问题 情况 拆迁 "
     "补偿 补偿款 污染 垃圾 噪音 工资 物业 学生 家长 老师 村委会 居委会 "
-    "前面 后面 "
+    "前面 后面 开发商 承包商 施工方 业主方 厂家 商家 老板 "
 )
 # Names that many towns give a school, hospital or compound: 中心小学, 第一中学, 人民医院.
 GENERIC_NAMES = _words(

@@ -13,13 +13,24 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
 from sentinel.config.models import SentinelFile
 from sentinel.notify import DigestAlert
-from sentinel.notify.digest import SourceNote
-from sentinel.store import AlertRow, Deliveries, DigestItem, SourceEvent, Store, StoryView
+from sentinel.notify.digest import SEVERITY_LABELS, SourceNote
+from sentinel.store import (
+    AlertEventRow,
+    AlertRow,
+    Deliveries,
+    DigestItem,
+    PostView,
+    SourceEvent,
+    Store,
+    StoryView,
+)
+
+RAISE = "raise_severity"  # workflow/alerts.py: the audit action of a severity change
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +44,44 @@ _OPEN_DEADLINES = (
 )
 
 
-def wants_digest(alert: AlertRow, since: datetime | None) -> bool:
-    """New since the last duty patrol, still unclaimed, or overdue (DESIGN.md, Cadence)."""
+def wants_digest(alert: AlertRow, since: datetime | None, changed: Collection[int] = ()) -> bool:
+    """New since the last duty patrol, still unclaimed, overdue, or changed since: more copies
+    of its event, or a higher severity (docs/workflow.md, Cadence)."""
     fresh = since is None or alert.detected_at > since
-    return fresh or alert.state == "new" or bool(alert.overdue)
+    return fresh or alert.state == "new" or bool(alert.overdue) or alert.id in changed
+
+
+_JOINED = ("repost", "event", "merge")
+
+
+def new_posts(story: StoryView, since: datetime | None) -> int:
+    """Copies and follow-ups joined to the story after `since` (none when it is new itself)."""
+    if since is None:
+        return 0
+    return sum(1 for p in story.posts if p.first_seen_at > since and p.placed_by in _JOINED)
+
+
+async def changed_since(
+    store: Store, alerts: Collection[AlertRow], since: datetime | None
+) -> set[int]:
+    """The alerts among `alerts`, detected before `since`, whose story took more posts or whose
+    severity rose after it."""
+    if since is None:
+        return set()
+    older = {a.story_id: a.id for a in alerts if a.detected_at <= since}
+    if not older:
+        return set()
+    grown = {
+        older[s.id]
+        for s in await store.stories(since=since)
+        if s.id in older and new_posts(s, since)
+    }
+    raised = {
+        e.alert_id
+        for e in await store.alert_events(list(older.values()))
+        if e.action == RAISE and e.at > since
+    }
+    return grown | raised
 
 
 def lead_office(settings: SentinelFile) -> str | None:
@@ -69,8 +114,10 @@ async def queue_digests(
     `lead_office` also gets one when only source health changed since `since`.
     """
     by_department: dict[str, list[int]] = defaultdict(list)
-    for alert in await store.alerts(open_only=True):
-        if wants_digest(alert, since):
+    alerts = await store.alerts(open_only=True)
+    changed = await changed_since(store, alerts, since)
+    for alert in alerts:
+        if wants_digest(alert, since, changed):
             by_department[alert.department].append(alert.id)
     lead_quiet = lead_office and lead_office not in by_department
     if lead_quiet and await source_events(store, since, at):
@@ -95,14 +142,46 @@ def _deadlines(alert: AlertRow) -> dict[str, datetime]:
     return out
 
 
-def digest_alert(alert: AlertRow, story: StoryView | None, settings: SentinelFile) -> DigestAlert:
+def _raised(events: Collection[AlertEventRow], since: datetime | None) -> tuple[str, ...]:
+    out = []
+    for e in events:
+        if e.action != RAISE or (since is not None and e.at <= since):
+            continue
+        old = SEVERITY_LABELS.get(str(e.data.get("from")), str(e.data.get("from")))
+        new = SEVERITY_LABELS.get(str(e.data.get("to")), str(e.data.get("to")))
+        out.append(f"{old}→{new}：{e.note}" if e.note else f"{old}→{new}")
+    return tuple(out)
+
+
+def _why(posts: Collection[PostView]) -> str:
+    """The reasons posts were joined by event (the near-copies say only 转载)."""
+    reasons = [p.why for p in posts if p.placed_by == "event" and p.why]
+    return reasons[-1] if reasons else ""
+
+
+def digest_alert(
+    alert: AlertRow,
+    story: StoryView | None,
+    settings: SentinelFile,
+    *,
+    since: datetime | None = None,
+    events: Collection[AlertEventRow] = (),
+    pushed: bool = False,
+    source_names: Mapping[str, str] | None = None,
+) -> DigestAlert:
+    """How one alert reads in a digest or a push; `since` is when the department's previous
+    digest went out (None: there was none, everything is new)."""
     names = {d.id: d.name for d in settings.departments}
+    shown = source_names or {}
     web = str(settings.notify.web_url).rstrip("/") if settings.notify.web_url else ""
     posts = story.posts if story is not None else ()
+    fresh = since is None or alert.detected_at > since
+    added = new_posts(story, since) if story is not None and not fresh else 0
+    raised = _raised(events, None if fresh else since)
     return DigestAlert(
         id=alert.id,
         title=alert.title or (posts[0].title if posts else f"#{alert.id}"),
-        sources=tuple(dict.fromkeys(p.source_id for p in posts)),
+        sources=tuple(dict.fromkeys(shown.get(p.source_id, p.source_id) for p in posts)),
         severity=alert.severity,
         department=names.get(alert.department, alert.department),
         detected_at=alert.detected_at,
@@ -111,18 +190,45 @@ def digest_alert(alert: AlertRow, story: StoryView | None, settings: SentinelFil
         url=f"{web}/alerts/{alert.id}" if web else "",
         post_url=posts[0].url if posts else "",
         state="" if alert.state == "new" else alert.state,
+        status="new" if fresh else "update" if added or raised else "",
+        new_posts=added,
+        posts=max(1, len(posts)),
+        raised=raised,
+        why=_why(posts),
+        pushed=pushed,
     )
 
 
 async def digest_alerts(
-    store: Store, settings: SentinelFile, alerts: Collection[AlertRow]
+    store: Store,
+    settings: SentinelFile,
+    alerts: Collection[AlertRow],
+    *,
+    since: datetime | None = None,
+    source_names: Mapping[str, str] | None = None,
 ) -> list[DigestAlert]:
-    """The alerts as digests show them, with their stories' sources and words (two queries)."""
+    """The alerts as digests show them, with their stories' sources and words, what changed
+    since `since`, and whether a push already went out (four queries)."""
     if not alerts:
         return []
-    since = min(a.detected_at for a in alerts) - timedelta(days=1)
-    stories = {s.id: s for s in await store.stories(since=since)}
-    return [digest_alert(a, stories.get(a.story_id), settings) for a in alerts]
+    earliest = min(a.detected_at for a in alerts) - timedelta(days=1)
+    stories = {s.id: s for s in await store.stories(since=earliest)}
+    events: dict[int, list[AlertEventRow]] = defaultdict(list)
+    for e in await store.alert_events([a.id for a in alerts]):
+        events[e.alert_id].append(e)
+    pushed = {o.story_id for o in await store.outbox() if o.kind == "push" and o.sent_at}
+    return [
+        digest_alert(
+            a,
+            stories.get(a.story_id),
+            settings,
+            since=since,
+            events=events[a.id],
+            pushed=a.story_id in pushed,
+            source_names=source_names,
+        )
+        for a in alerts
+    ]
 
 
 def _note(e: SourceEvent) -> SourceNote:

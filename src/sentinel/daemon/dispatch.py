@@ -59,9 +59,11 @@ class Dispatcher:
         *,
         clock: Callable[[], datetime],
         env: Mapping[str, str] | None = None,
+        source_names: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
+        self.source_names = dict(source_names or {})  # digests name sources, not ids
         self.clock = clock
         self.env = os.environ if env is None else env
         self.deliveries = Deliveries(store)
@@ -104,7 +106,9 @@ class Dispatcher:
         if not channels:
             await self._skip("outbox", item.id, f"no channel for department {item.recipient}")
             return
-        [shown] = await digest_alerts(self.store, self.settings, [alert])
+        [shown] = await digest_alerts(
+            self.store, self.settings, [alert], source_names=self.source_names
+        )
         key = f"{item.kind}-{item.story_id}-{item.recipient}-{item.step or 'now'}"
         message = push_message(
             shown, recipients=emails, office=self.settings.notify.office, now=self.clock(), key=key
@@ -125,8 +129,11 @@ class Dispatcher:
         open_rows = [a for a in rows if a.state not in ("closed", "dismissed", "merged")]
         events: tuple[SourceNote, ...] = ()
         unhealthy: tuple[SourceNote, ...] = ()
+        queued = await self.deliveries.digests()
+        # what is new or changed is counted from this department's previous digest
+        earlier = [q.created_at for q in queued if q.department == d.department and q.id < d.id]
+        since = max(earlier, default=None)
         if d.department == self.lead_office():
-            queued = await self.deliveries.digests()
             events, unhealthy = await health_notes(self.store, d, queued)
         if not open_rows and not events:
             await self._skip("digest", d.id, "every alert in it was closed meanwhile")
@@ -135,7 +142,15 @@ class Dispatcher:
         digest = Digest(
             department=names.get(d.department, d.department),
             recipients=emails,
-            alerts=tuple(await digest_alerts(self.store, self.settings, open_rows)),
+            alerts=tuple(
+                await digest_alerts(
+                    self.store,
+                    self.settings,
+                    open_rows,
+                    since=since,
+                    source_names=self.source_names,
+                )
+            ),
             generated_at=self.clock(),
             office=self.settings.notify.office,
             health_events=events,

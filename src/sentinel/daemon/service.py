@@ -156,7 +156,11 @@ class Daemon:
             )
             await deliveries.set_schedule_state({DUTY: queued_at})
         dispatched = await Dispatcher(
-            patrol.store, cfg.settings, clock=self.clock, env=self.env
+            patrol.store,
+            cfg.settings,
+            clock=self.clock,
+            env=self.env,
+            source_names={s.id: s.name or s.id for s in cfg.sources.sources},
         ).run()
         self.last_tick = TickReport(
             at=now,

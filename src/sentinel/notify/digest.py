@@ -62,6 +62,14 @@ class DigestAlert:
     url: str = ""  # the web desk page where the alert is claimed
     post_url: str = ""  # the crawled post itself (untrusted)
     state: str = ""  # new, claimed, …; shown when not new
+    # Since the department's previous digest: "new" (first shown), "update" (more copies or a
+    # severity change), "" (still waiting, shown before)
+    status: str = ""
+    new_posts: int = 0  # reposts and follow-ups joined since the previous digest
+    posts: int = 1  # posts in its story, all sources
+    raised: tuple[str, ...] = ()  # severity changes with their reasons: 一般→重大：由 3 个来源转载
+    why: str = ""  # why posts were joined: 同一事件：城东小区 · 拆迁 · 补偿款
+    pushed: bool = False  # a critical push for it has gone out already
 
     def overdue(self, now: datetime) -> list[str]:
         return [name for name, due in self.deadlines.items() if due <= now]
@@ -176,6 +184,12 @@ def _render(name: str, ctx: Mapping[str, Any]) -> str:
 def digest_subject(d: Digest) -> str:
     ctx = _context(d)
     parts = [f"{len(d.alerts)} 条"]
+    fresh = sum(1 for a in d.alerts if a.status == "new")
+    updated = sum(1 for a in d.alerts if a.status == "update")
+    if fresh:
+        parts.append(f"新增 {fresh} 条")
+    if updated:
+        parts.append(f"更新 {updated} 条")
     if ctx["overdue"]:
         parts.append(f"{ctx['overdue']} 条超期")
     if ctx["critical"]:

@@ -178,11 +178,11 @@ class StoryWriter:
         counts = await tx.story_source_counts(grown) if grown else {}
         for story_id, n in counts.items():
             if n >= rules.spread_sources:
-                signals.setdefault(story_id, []).append(("spread", f"carried by {n} sources"))
+                signals.setdefault(story_id, []).append(("spread", f"由 {n} 个来源转载"))
         if src.media:
             for story_id in dict.fromkeys(story_ids):
                 signals.setdefault(story_id, []).append(
-                    ("media", f"reported by the news outlet {src.id}")
+                    ("media", f"新闻媒体报道（{src.name or src.id}）")
                 )
         return signals
 
@@ -199,7 +199,7 @@ class StoryWriter:
             doubled = p.replies >= k.replies * rules.reply_factor
             if grown >= rules.reply_growth or (doubled and grown >= rules.reply_factor_min):
                 signals.setdefault(k.story_id, []).append(
-                    ("replies", f"replies grew from {k.replies} to {p.replies} since last patrol")
+                    ("replies", f"跟帖由 {k.replies} 增至 {p.replies}（自上次巡查）")
                 )
         return signals
 
