@@ -21,6 +21,7 @@ from sentinel.store import Store
 from sentinel.web import api, pages
 from sentinel.web.auth import LoginLimiter, Signer
 from sentinel.web.desk import HERE, Desk, NotSignedIn, make_templates
+from sentinel.web.sessions import Sessions
 from sentinel.web.settings import WebSettings
 from sentinel.workflow.service import ConflictError, UserError, Workflow
 from sentinel.workflow.states import TransitionError
@@ -57,7 +58,8 @@ def create_app(
         workflow=workflow,
         clock=clock,
         settings=web,
-        signer=Signer(web.secret, web.session_lifetime),
+        signer=Signer(web.secret),
+        sessions=Sessions(store, web.secret, web.session_lifetime),
         limiter=LoginLimiter(web.login_attempts, web.login_window, clock),
         templates=make_templates(),
         health=health,

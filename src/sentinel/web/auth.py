@@ -1,14 +1,13 @@
-"""Sessions, CSRF, API tokens and the failed-login limit.
+"""CSRF, API tokens, signed flash messages and the failed-login limit (sessions: sessions.py).
 
-A session is a signed cookie {login, csrf, issued, password fingerprint}; an API token is the
-same signature over {login, password fingerprint}, so changing a password revokes both.
+An API token is a signature over {login, password fingerprint}, so changing the password
+revokes it; disabling the user refuses it too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,26 +36,9 @@ def fingerprint(user: UserRow) -> str:
 
 
 class Signer:
-    def __init__(self, secret: str, lifetime: timedelta) -> None:
-        self._session = URLSafeSerializer(secret, salt="sentinel.session")
+    def __init__(self, secret: str) -> None:
         self._token = URLSafeSerializer(secret, salt="sentinel.api-token")
         self._flash = URLSafeSerializer(secret, salt="sentinel.flash")
-        self._lifetime = lifetime
-
-    def session_cookie(self, user: UserRow, at: datetime) -> tuple[str, str]:
-        csrf = secrets.token_urlsafe(24)
-        value = self._session.dumps(
-            {"l": user.login, "c": csrf, "t": at.timestamp(), "p": fingerprint(user)}
-        )
-        return value, csrf
-
-    def read_session(self, value: str, at: datetime) -> dict[str, Any] | None:
-        data = _loads(self._session, value)
-        if data is None or not isinstance(data.get("t"), int | float):
-            return None
-        if at.timestamp() - float(data["t"]) > self._lifetime.total_seconds():
-            return None
-        return data
 
     def api_token(self, user: UserRow) -> str:
         return self._token.dumps({"l": user.login, "p": fingerprint(user)})

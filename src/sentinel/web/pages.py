@@ -94,11 +94,13 @@ async def login(
         return resp
     user = await desk.store.user(login)
     if user is None or not await desk.workflow.verify_password(login, password):
+        user = None
+    if user is None or user.disabled_at is not None:  # a disabled user reads as a wrong password
         desk.limiter.failed(login, ip)
         flash = desk.signer.flash("用户名或密码错误")
         return RedirectResponse("/login?error=" + quote(flash), status_code=303)
     desk.limiter.succeeded(login, ip)
-    value, _ = desk.signer.session_cookie(user, desk.now())
+    value, _ = await desk.sessions.start(user, desk.now())
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(
         SESSION_COOKIE, value, httponly=True, samesite="lax", secure=_secure(request, desk),
@@ -111,6 +113,8 @@ async def login(
 @router.post("/logout")
 async def logout(request: Request, who: PageUser) -> Response:
     await form_csrf(request, who)
+    desk = desk_of(request)
+    await desk.sessions.end(request.cookies.get(SESSION_COOKIE, ""), desk.now())
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
