@@ -1,10 +1,14 @@
-"""Desk sessions end for good: on sign-out, on a password change, when a user is disabled."""
+"""Desk sessions end for good (sign-out, password change, disabled user); sign-in checks
+passwords off the event loop, as hard for a login that does not exist."""
 
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
+from typing import Literal
 
+import argon2
 import httpx
 import pytest
 from typer.testing import CliRunner
@@ -12,6 +16,7 @@ from typer.testing import CliRunner
 from sentinel.cli import app as cli
 from sentinel.store import Logins
 from sentinel.web.auth import SESSION_COOKIE
+from sentinel.workflow import passwords
 from tests.web.desk import PASSWORD, Desk, client, later, sign_in
 
 
@@ -108,3 +113,37 @@ def test_users_disable_and_enable_from_the_command_line(
     assert r.exit_code == 0
     r = runner.invoke(cli, ["users", "list", "--json"], env=env)
     assert "(disabled)" not in r.stdout and '"disabled_at": null' in r.stdout
+
+
+class _Watched(argon2.PasswordHasher):
+    """The real hasher, noting which thread ran each check and on what parameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks: list[tuple[int, argon2.Parameters]] = []
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        text = hash.decode() if isinstance(hash, bytes) else hash
+        self.checks.append((threading.get_ident(), argon2.extract_parameters(text)))
+        return super().verify(hash, password)
+
+
+async def test_sign_in_checks_passwords_off_the_loop_and_as_hard_for_unknown_logins(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watched = _Watched()
+    monkeypatch.setattr(passwords, "HASHER", watched)
+    stored = await desk.store.user("wang")
+    assert stored is not None
+    real = argon2.extract_parameters(stored.password_hash)
+    loop_thread = threading.get_ident()
+    async with client(desk.app) as c:
+        for login, password in (("wang", "wrong-password"), ("nobody", "wrong-password")):
+            r = await c.get("/login")
+            token = r.text.split('name="csrf" value="')[1].split('"')[0]
+            r = await c.post("/login", data={"login": login, "password": password, "csrf": token})
+            assert r.status_code == 303 and "error=" in r.headers["location"]
+        await sign_in(c, "wang")
+    # one check per sign-in, the unknown login's against a hash as costly as a real one
+    assert [params for _, params in watched.checks] == [real, real, real]
+    assert all(thread != loop_thread for thread, _ in watched.checks)

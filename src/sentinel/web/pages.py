@@ -26,7 +26,7 @@ from sentinel.web.desk import (
     page_user,
     require,
 )
-from sentinel.workflow import service
+from sentinel.workflow import passwords, service
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily, trends, trends_table
 from sentinel.workflow.states import ActionKind, Role
 
@@ -93,7 +93,8 @@ async def login(
         resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login")
         return resp
     user = await desk.store.user(login)
-    if user is None or not await desk.workflow.verify_password(login, password):
+    # checked (off the event loop) even when there is no such user: as slow either way
+    if not await passwords.verify(user.password_hash if user else None, password):
         user = None
     if user is None or user.disabled_at is not None:  # a disabled user reads as a wrong password
         desk.limiter.failed(login, ip)
