@@ -90,7 +90,10 @@ async def login(
             request, "login.html", None, status=429, login_csrf=token,
             error="登录失败次数过多，请稍后再试",
         )  # fmt: skip
-        resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login")
+        resp.set_cookie(
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax",
+            secure=_secure(request, desk), path="/login",
+        )  # fmt: skip
         return resp
     user = await desk.store.user(login)
     # checked (off the event loop) even when there is no such user: as slow either way
@@ -107,7 +110,9 @@ async def login(
         SESSION_COOKIE, value, httponly=True, samesite="lax", secure=_secure(request, desk),
         max_age=int(desk.settings.session_lifetime.total_seconds()), path="/",
     )  # fmt: skip
-    resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    resp.delete_cookie(
+        LOGIN_CSRF_COOKIE, path="/login", secure=_secure(request, desk), httponly=True
+    )
     return resp
 
 
@@ -117,7 +122,7 @@ async def logout(request: Request, who: PageUser) -> Response:
     desk = desk_of(request)
     await desk.sessions.end(request.cookies.get(SESSION_COOKIE, ""), desk.now())
     resp = RedirectResponse("/login", status_code=303)
-    resp.delete_cookie(SESSION_COOKIE, path="/")
+    resp.delete_cookie(SESSION_COOKIE, path="/", secure=_secure(request, desk), httponly=True)
     return resp
 
 
