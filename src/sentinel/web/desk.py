@@ -71,6 +71,11 @@ class Desk:
     def topics(self) -> dict[str, str]:
         return {t.id: t.name for t in self.cfg.keywords.topics}
 
+    @property
+    def sources(self) -> dict[str, str]:
+        """source id -> the name sources.yaml gives it (the id where it gives none)"""
+        return {s.id: s.name or s.id for s in self.cfg.sources.sources}
+
     def now(self) -> datetime:
         return self.clock()
 

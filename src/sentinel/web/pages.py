@@ -176,7 +176,9 @@ async def alert_page(
 ) -> Response:
     desk = desk_of(request)
     page = await service.page_for(desk.workflow, who.login, alert_id)
-    chart = present.reply_chart(page.detail.posts, page.metrics, desk.tz, desk.now())
+    chart = present.reply_chart(
+        page.detail.posts, page.metrics, desk.tz, desk.now(), names=desk.sources
+    )
     row = page.detail.alert
     nxt = present.next_deadline(row)
     deadlines = [
@@ -190,6 +192,7 @@ async def alert_page(
     return render(
         request, "alert.html", who, page=page, a=row, chart=chart, deadlines=deadlines,
         next=nxt, error=desk.signer.read_flash(error), can_act=who.role is not Role.leader,
+        source_names=desk.sources,
         lead=who.role in (Role.lead, Role.admin),
     )  # fmt: skip
 
@@ -349,7 +352,7 @@ async def daily_page(
     desk = desk_of(request)
     the_day = report_day(desk, day)
     log = await daily(desk.store, day=the_day, tz=desk.tz, now=desk.now())
-    return render(request, "daily.html", who, log=log)
+    return render(request, "daily.html", who, log=log, topics=desk.topics)
 
 
 @router.get("/reports/daily.csv")
@@ -360,8 +363,9 @@ async def daily_csv(
     desk = desk_of(request)
     the_day = report_day(desk, day)
     log = await daily(desk.store, day=the_day, tz=desk.tz, now=desk.now())
-    rows = [["id", "topic", "severity", "title"]] + [
-        [s["id"], s["topic"], s["severity"], s["title"]] for s in log["stories"]
+    rows = [["id", "topic", "topic_name", "severity", "title"]] + [
+        [s["id"], s["topic"], desk.topics.get(s["topic"], s["topic"]), s["severity"], s["title"]]
+        for s in log["stories"]
     ]
     return _csv(rows, f"daily-{the_day.isoformat()}.csv")
 
