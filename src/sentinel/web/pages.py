@@ -26,12 +26,14 @@ from sentinel.web.desk import (
     page_user,
     require,
 )
+from sentinel.web.queue import QueueQuery, per_department, queue_page, queue_query
 from sentinel.workflow import passwords, service
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily, trends, trends_table
 from sentinel.workflow.states import ActionKind, Role
 
 router = APIRouter()
 PageUser = Annotated[Who, Depends(page_user)]
+QueueParams = Annotated[QueueQuery, Depends(queue_query)]
 EVIDENCE_CSP = "sandbox; default-src 'none'"
 
 
@@ -140,34 +142,14 @@ async def home(who: PageUser) -> Response:
 # ------------------------------------------------------------------ queue and alerts
 
 
-async def queue_rows(
-    desk: Desk, who: Who, *, department: str | None = None
-) -> list[dict[str, Any]]:
-    rows = await service.alerts_for(desk.workflow, who.login, department=department, open_only=True)
-    now = desk.now()
-    rows.sort(key=lambda r: present.urgency(r, now))
-    counts = await service.source_counts(desk.workflow, rows)
-    out = []
-    for r in rows:
-        nxt = present.next_deadline(r)
-        out.append(
-            {
-                "row": r,
-                "sources": counts.get(r.id, 0),
-                "age": present.age(r.detected_at, now),
-                "step": nxt[0] if nxt else None,
-                "due": nxt[1] if nxt else None,
-                "late": bool(nxt and nxt[1] < now) or bool(r.overdue),
-            }
-        )
-    return out
-
-
 @router.get("/queue", response_class=HTMLResponse)
-async def queue(request: Request, who: PageUser, error: str = "") -> Response:
+async def queue(request: Request, who: PageUser, query: QueueParams, error: str = "") -> Response:
     desk = desk_of(request)
-    items = await queue_rows(desk, who)
-    return render(request, "queue.html", who, items=items, error=desk.signer.read_flash(error))
+    page = await queue_page(desk, who, query)
+    return render(
+        request, "queue.html", who, items=page.items, page=page, topics=desk.topics,
+        error=desk.signer.read_flash(error),
+    )  # fmt: skip
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -285,22 +267,13 @@ def evidence_headers() -> dict[str, str]:
 
 
 @router.get("/board", response_class=HTMLResponse)
-async def board(request: Request, who: PageUser, error: str = "") -> Response:
+async def board(request: Request, who: PageUser, query: QueueParams, error: str = "") -> Response:
     require(who, Role.lead, Role.admin, Role.leader)
     desk = desk_of(request)
-    items = await queue_rows(desk, who)
-    items.sort(key=lambda i: (i["row"].state != "new" and not i["late"], not i["late"]))
-    per_dept: dict[str, dict[str, int]] = {
-        d: {"open": 0, "new": 0, "late": 0} for d in desk.departments
-    }
-    for i in items:
-        c = per_dept.setdefault(i["row"].department, {"open": 0, "new": 0, "late": 0})
-        c["open"] += 1
-        c["new"] += i["row"].state == "new"
-        c["late"] += i["late"]
+    page = await queue_page(desk, who, query, board=True)
     return render(
-        request, "board.html", who, items=items, per_dept=per_dept,
-        error=desk.signer.read_flash(error),
+        request, "board.html", who, items=page.items, page=page, topics=desk.topics,
+        per_dept=per_department(desk, page.scope), error=desk.signer.read_flash(error),
         lead=who.role in (Role.lead, Role.admin),
     )  # fmt: skip
 
