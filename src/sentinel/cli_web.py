@@ -47,6 +47,7 @@ async def _serve(cfg: Config, host: str, port: int, secure_cookies: bool) -> Non
     import uvicorn
 
     from sentinel.web import WebSettings, create_app
+    from sentinel.web.serving import server_config
     from sentinel.workflow.service import Workflow
 
     store = await Store.open(database_url(cfg.settings))
@@ -57,9 +58,12 @@ async def _serve(cfg: Config, host: str, port: int, secure_cookies: bool) -> Non
             store,
             Workflow(store, cfg.settings),
             clock=utcnow,
-            settings=WebSettings.from_env(secure_cookies=secure_cookies),
+            settings=WebSettings.from_env(
+                secure_cookies=secure_cookies or cfg.settings.web.secure_cookies,
+                trusted_proxies=cfg.settings.web.trusted_proxies,
+            ),
         )
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+        server = uvicorn.Server(server_config(app, host=host, port=port, log_level="info"))
         await server.serve()
     finally:
         await store.close()
@@ -80,6 +84,7 @@ async def serve_desk(
     import uvicorn
 
     from sentinel.web import WebSettings, create_app
+    from sentinel.web.serving import server_config
     from sentinel.workflow.service import Workflow
 
     class Server(uvicorn.Server):
@@ -91,10 +96,13 @@ async def serve_desk(
     # Its own store (engine): the daemon reopens its own when the configuration changes.
     store = await Store.open(database_url(cfg.settings))
     app = create_app(
-        cfg, store, Workflow(store, cfg.settings), clock=utcnow, settings=WebSettings.from_env(),
-        health=health,
+        cfg, store, Workflow(store, cfg.settings), clock=utcnow, health=health,
+        settings=WebSettings.from_env(
+            secure_cookies=cfg.settings.web.secure_cookies,
+            trusted_proxies=cfg.settings.web.trusted_proxies,
+        ),
     )  # fmt: skip
-    server = Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server = Server(server_config(app, host=host, port=port, log_level="warning"))
     task = asyncio.create_task(server.serve(), name="web desk")
     try:
         yield

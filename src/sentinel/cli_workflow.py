@@ -16,9 +16,9 @@ import typer
 
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, SentinelError
-from sentinel.store import AlertEventRow, AlertRow, Store, database_url
+from sentinel.store import AlertEventRow, AlertRow, Logins, Store, database_url
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily
-from sentinel.workflow.service import Workflow
+from sentinel.workflow.service import UserError, Workflow
 from sentinel.workflow.states import ActionKind
 
 T = TypeVar("T")
@@ -268,11 +268,38 @@ def users_passwd(
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
     config_dir: ConfigDir = None,
 ) -> None:
-    """Set a new password."""
+    """Set a new password; the user's desk sessions and API tokens end."""
     cfg = _cfg(config_dir)
     password = _password(password_stdin)
-    _with_workflow(cfg, lambda w: w.set_password(login, password))
+
+    async def change(w: Workflow) -> None:
+        await w.set_password(login, password)
+        await Logins(w.store).end_sessions(login)
+
+    _with_workflow(cfg, change)
     typer.echo(f"password of {login} changed")
+
+
+def _set_disabled(config_dir: Path | None, login: str, at: datetime | None) -> None:
+    async def switch(w: Workflow) -> None:
+        if not await Logins(w.store).set_disabled(login, at):
+            raise UserError(f"no user {login!r}")
+
+    _with_workflow(_cfg(config_dir), switch)
+
+
+@users_app.command("disable")
+def users_disable(login: str, config_dir: ConfigDir = None) -> None:
+    """Refuse this login from now on: its desk sessions and API tokens end at once."""
+    _set_disabled(config_dir, login, now())
+    typer.echo(f"user {login} disabled; their sessions ended")
+
+
+@users_app.command("enable")
+def users_enable(login: str, config_dir: ConfigDir = None) -> None:
+    """Let a disabled login sign in again (its old sessions stay ended)."""
+    _set_disabled(config_dir, login, None)
+    typer.echo(f"user {login} enabled")
 
 
 @users_app.command("list")
@@ -281,13 +308,21 @@ def users_list(config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
     cfg = _cfg(config_dir)
     rows = _with_workflow(cfg, lambda w: w.users())
     data = [
-        {"login": u.login, "name": u.name, "role": u.role, "department": u.department} for u in rows
+        {
+            "login": u.login,
+            "name": u.name,
+            "role": u.role,
+            "department": u.department,
+            "disabled_at": _iso(u.disabled_at),
+        }
+        for u in rows
     ]
     if as_json:
         _dump(data)
         return
     for u in data:
-        typer.echo(f"{u['login']:<16} {u['role']:<8} {u['department'] or '-':<10} {u['name']}")
+        off = "  (disabled)" if u["disabled_at"] else ""
+        typer.echo(f"{u['login']:<16} {u['role']:<8} {u['department'] or '-':<10} {u['name']}{off}")
 
 
 # ----------------------------------------------------------------- reports

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from sentinel.web.serving import server_config
 from tests.web.desk import Clock, Desk, build_template, open_desk
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,7 +44,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     async def main() -> None:
         async for desk in open_desk(template, work):
-            server = uvicorn.Server(uvicorn.Config(desk.app, log_level="warning", lifespan="off"))
+            config = server_config(
+                desk.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+            )
+            server = uvicorn.Server(config)
             box["desk"], box["server"] = desk, server
             ready.set()
             await server.serve(sockets=[sock])

@@ -3,6 +3,7 @@ Screenshots of the main pages land in tests/artifacts/."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -113,3 +114,58 @@ def test_a_leader_opens_the_assessment_chart(browser: Any, served: Served) -> No
     assert page.locator("#on-time-chart rect.bar").count() == 4
     assert "自然资源局" in page.locator("#on-time-chart").inner_text()
     page.screenshot(path=str(ARTIFACTS / "assessment.png"), full_page=True)
+
+
+def _shown(page: Any) -> list[int]:
+    return [int(x.get_attribute("data-alert")) for x in page.locator("li.alert").all()]
+
+
+def _api(page: Any, served: Served, query: str) -> set[int]:
+    r = page.request.get(f"{served.base}/api/board?per_page=500&{query}")
+    assert r.ok
+    return {a["id"] for a in r.json()}
+
+
+def test_the_board_pages_and_filters(browser: Any, served: Served) -> None:
+    served.clock.at = T0
+    page = sign_in(browser, served, "boss", viewport={"width": 390, "height": 844})
+    page.goto(served.base + "/board?per_page=2")
+    total = int(re.search(r"共 (\d+) 条", page.locator("#queue-count").inner_text())[1])
+    assert total == len(_api(page, served, "")) >= 4
+    seen: list[int] = []
+    while True:  # the pager's own links, page after page
+        shown = _shown(page)
+        assert 1 <= len(shown) <= 2
+        seen += shown
+        forward = page.locator("nav.pager a[rel=next]")
+        if forward.count() == 0:
+            break
+        forward.click()
+        page.wait_for_load_state()
+    assert sorted(seen) == sorted(_api(page, served, "")) and len(seen) == total
+
+    form = page.locator("#queue-filters")
+    form.locator("select[name=department]").select_option("zrzy")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**department=zrzy**")
+    assert "per_page=2" in page.url  # the page size is kept by the form
+    assert set(_shown(page)) == _api(page, served, "department=zrzy")
+    assert {d.inner_text() for d in page.locator("li.alert .dept").all()} == {"自然资源局"}
+
+    page.locator("#queue-filters input[name=q]").fill("強拆")
+    page.locator("#queue-filters input[name=overdue]").check()
+    page.locator("#queue-filters button[type=submit]").click()
+    page.wait_for_url("**overdue=1**")
+    assert _shown(page) == [] and "没有符合条件的预警" in page.locator("main").inner_text()
+    served.clock.at = T0 + timedelta(hours=3)  # past the 11:00 claim deadline
+    page.reload()
+    expected = _api(page, served, "department=zrzy&overdue=1&q=%E5%BC%B7%E6%8B%86")
+    assert expected and set(_shown(page)) == expected
+    assert all(
+        "overdue" in (li.get_attribute("class") or "") for li in page.locator("li.alert").all()
+    )
+    page.screenshot(path=str(ARTIFACTS / "board-filtered.png"), full_page=True)
+    page.click("#queue-filters a.clear")
+    page.wait_for_load_state()
+    assert "department" not in page.url and "per_page=2" in page.url
+    assert page.locator("#queue-filters select[name=department]").input_value() == ""

@@ -56,7 +56,13 @@ def test_one_alert_walks_the_whole_workflow_with_its_audit_trail(
     assert code == 0, err
     code, out, _ = invoke("users", "list", "--json")
     assert json.loads(out) == [
-        {"login": "wang", "name": "王", "role": "officer", "department": "zrzy"}
+        {
+            "login": "wang",
+            "name": "王",
+            "role": "officer",
+            "department": "zrzy",
+            "disabled_at": None,
+        }
     ]
     assert "a-long-secret" not in out and "argon2" not in out
     code, out, _ = invoke("alerts", "list", "--department", "zrzy", "--json")

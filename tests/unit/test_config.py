@@ -178,3 +178,18 @@ def test_sources_shapes_the_stream_does_not_take_are_still_checked(tmp_path: Pat
     bad_default = "defaults:\n  politeness: {rate: -1}\n" + SOURCES
     (err,) = errors_of(write(tmp_path, sources=bad_default))
     assert err.startswith(f"{tmp_path / 'sources.yaml'}:2:") and "rate" in err
+
+
+def test_trusted_proxies_are_addresses_or_networks(tmp_path: Path) -> None:
+    good = SENTINEL + "web:\n  trusted_proxies: [10.0.0.7, 192.168.8.0/24, '::1']\n"
+    cfg = load_config(write(tmp_path, sentinel=good))
+    assert [str(n) for n in cfg.settings.web.trusted_proxies] == [
+        "10.0.0.7/32",
+        "192.168.8.0/24",
+        "::1/128",
+    ]
+    assert load_config(write(tmp_path)).settings.web.trusted_proxies == []  # none by default
+    bad = SENTINEL + "web:\n  trusted_proxies:\n    - proxy.example.cn\n"
+    (err,) = errors_of(write(tmp_path, sentinel=bad))
+    where = tmp_path / "sentinel.yaml"
+    assert err == f"{where}:9: trusted_proxies: value is not a valid IPv4 or IPv6 network"

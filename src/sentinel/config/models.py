@@ -24,6 +24,7 @@ from sentinel.config.base import Duration as Duration
 from sentinel.config.base import Strict as Strict
 from sentinel.config.base import parse_duration as parse_duration
 from sentinel.config.notify import NotifySettings
+from sentinel.config.web import WebConfig
 from sentinel.config.workflow import WorkflowSettings
 
 
@@ -349,6 +350,9 @@ class SentinelFile(Strict):
     )
     notify: NotifySettings = Field(
         default_factory=NotifySettings, description="digests and pushes: SMTP, IM bots, per dept"
+    )
+    web: WebConfig = Field(
+        default_factory=WebConfig, description="the duty desk: https cookies, trusted proxies"
     )
 
     @property

@@ -5,6 +5,7 @@ Store.open(url) → Store ── upgrade() / close()
              sources_status, counts, evidence, outbox, alerts, alert, alert_events,
              story_posts, users, user
     writes:  record_fetch, mark_gone, add_user, set_password, transaction() → Tx
+Logins(store): open_session, session_user, end_session, end_sessions, set_disabled (the desk)
 Deliveries(store): due_outbox, digests, schedule_state, set_schedule_state, enqueue_digest,
              fan_out, claim, mark_sent, mark_failed (the daemon's outbox and digests)
 Tx:          insert_posts, update_counts, put_evidence, create_story, attach, enqueue_push,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from sentinel.store.delivery import Deliveries
 from sentinel.store.engine import database_url, default_url
+from sentinel.store.logins import Logins
 from sentinel.store.records import (
     AlertEventRow,
     AlertRow,
@@ -41,6 +43,7 @@ __all__ = [
     "DigestItem",
     "FetchRecord",
     "KnownPost",
+    "Logins",
     "OutboxItem",
     "PostLink",
     "PostView",

@@ -176,6 +176,7 @@ class UserRow:
     department: str | None
     password_hash: str
     created_at: datetime
+    disabled_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -324,6 +324,19 @@ user = Table(
     Column("department", Text),
     Column("password_hash", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),  # set: no sign-in, no session, no API token
+)
+
+# The desk's sessions, so that signing out (or disabling the user) ends one for good: a signed
+# cookie alone would stay valid until it expires. `id` is a hash of the secret the cookie holds.
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("login", Text, ForeignKey("user.login"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "login"),
 )
 
 TABLES = {
@@ -344,5 +357,6 @@ TABLES = {
         digest,
         schedule_state,
         source_event,
+        web_session,
     )
 }

@@ -10,7 +10,7 @@ import dataclasses
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from sentinel.store import AlertEventRow, AlertRow, PostView
@@ -21,18 +21,19 @@ from sentinel.web.pages import (
     assessment_rows,
     calendar_warnings,
     daemon_health,
-    queue_rows,
     report_day,
     source_events,
     source_health,
     trend_data,
 )
+from sentinel.web.queue import QueuePage, QueueQuery, api_headers, queue_page, queue_query
 from sentinel.workflow import service
 from sentinel.workflow.reports import daily
 from sentinel.workflow.states import ActionKind, Role
 
 router = APIRouter(prefix="/api", tags=["api"])
 ApiUser = Annotated[Who, Depends(api_user)]
+QueueParams = Annotated[QueueQuery, Depends(queue_query)]
 Csrf = Annotated[str | None, Header(alias="X-CSRF-Token", max_length=200)]
 
 
@@ -105,20 +106,33 @@ async def alerts(
     return [alert_json(r) for r in rows]
 
 
+def _listed(page: QueuePage) -> list[dict[str, Any]]:
+    return [
+        {**alert_json(i["row"]), "sources": i["sources"], "late": i["late"]} for i in page.items
+    ]
+
+
 @router.get("/queue")
-async def queue(request: Request, who: ApiUser) -> list[dict[str, Any]]:
-    """Open alerts, most urgent first, with sources count and next deadline (my queue)."""
-    items = await queue_rows(desk_of(request), who)
-    return [{**alert_json(i["row"]), "sources": i["sources"], "late": i["late"]} for i in items]
+async def queue(
+    request: Request, response: Response, who: ApiUser, query: QueueParams
+) -> list[dict[str, Any]]:
+    """Open alerts, most urgent first, with sources count and next deadline (my queue), a page
+    at a time (`page`, `per_page`; X-Total-Count and Link headers), filtered like the page."""
+    page = await queue_page(desk_of(request), who, query)
+    response.headers.update(api_headers(page, "/api/queue"))
+    return _listed(page)
 
 
 @router.get("/board")
-async def board(request: Request, who: ApiUser) -> list[dict[str, Any]]:
-    """Every department's open alerts (lead office, leaders): unclaimed and overdue first."""
+async def board(
+    request: Request, response: Response, who: ApiUser, query: QueueParams
+) -> list[dict[str, Any]]:
+    """Every department's open alerts (lead office, leaders): unclaimed and overdue first; paged
+    and filtered as /api/queue."""
     require(who, Role.lead, Role.admin, Role.leader)
-    items = await queue_rows(desk_of(request), who)
-    items.sort(key=lambda i: (i["row"].state != "new" and not i["late"], not i["late"]))
-    return [{**alert_json(i["row"]), "sources": i["sources"], "late": i["late"]} for i in items]
+    page = await queue_page(desk_of(request), who, query, board=True)
+    response.headers.update(api_headers(page, "/api/board"))
+    return _listed(page)
 
 
 @router.get("/alerts/{alert_id}")

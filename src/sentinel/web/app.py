@@ -14,6 +14,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sentinel.config import Config
 from sentinel.errors import NotFound, SentinelError
@@ -21,6 +22,7 @@ from sentinel.store import Store
 from sentinel.web import api, pages
 from sentinel.web.auth import LoginLimiter, Signer
 from sentinel.web.desk import HERE, Desk, NotSignedIn, make_templates
+from sentinel.web.sessions import Sessions
 from sentinel.web.settings import WebSettings
 from sentinel.workflow.service import ConflictError, UserError, Workflow
 from sentinel.workflow.states import TransitionError
@@ -57,8 +59,11 @@ def create_app(
         workflow=workflow,
         clock=clock,
         settings=web,
-        signer=Signer(web.secret, web.session_lifetime),
-        limiter=LoginLimiter(web.login_attempts, web.login_window, clock),
+        signer=Signer(web.secret),
+        sessions=Sessions(store, web.secret, web.session_lifetime),
+        limiter=LoginLimiter(
+            web.login_attempts, web.login_window, clock, per_address=web.address_attempts
+        ),
         templates=make_templates(),
         health=health,
     )
@@ -78,6 +83,9 @@ def create_app(
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
 
+    if web.trusted_proxies:
+        # outermost: the client's address and scheme are settled before anything reads them
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
     return app
 
 

@@ -1,14 +1,13 @@
-"""Sessions, CSRF, API tokens and the failed-login limit.
+"""CSRF, API tokens, signed flash messages and the failed-login limit (sessions: sessions.py).
 
-A session is a signed cookie {login, csrf, issued, password fingerprint}; an API token is the
-same signature over {login, password fingerprint}, so changing a password revokes both.
+An API token is a signature over {login, password fingerprint}, so changing the password
+revokes it; disabling the user refuses it too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,26 +36,9 @@ def fingerprint(user: UserRow) -> str:
 
 
 class Signer:
-    def __init__(self, secret: str, lifetime: timedelta) -> None:
-        self._session = URLSafeSerializer(secret, salt="sentinel.session")
+    def __init__(self, secret: str) -> None:
         self._token = URLSafeSerializer(secret, salt="sentinel.api-token")
         self._flash = URLSafeSerializer(secret, salt="sentinel.flash")
-        self._lifetime = lifetime
-
-    def session_cookie(self, user: UserRow, at: datetime) -> tuple[str, str]:
-        csrf = secrets.token_urlsafe(24)
-        value = self._session.dumps(
-            {"l": user.login, "c": csrf, "t": at.timestamp(), "p": fingerprint(user)}
-        )
-        return value, csrf
-
-    def read_session(self, value: str, at: datetime) -> dict[str, Any] | None:
-        data = _loads(self._session, value)
-        if data is None or not isinstance(data.get("t"), int | float):
-            return None
-        if at.timestamp() - float(data["t"]) > self._lifetime.total_seconds():
-            return None
-        return data
 
     def api_token(self, user: UserRow) -> str:
         return self._token.dumps({"l": user.login, "p": fingerprint(user)})
@@ -87,29 +69,57 @@ def same(a: str | None, b: str | None) -> bool:
 
 
 class LoginLimiter:
-    """At most `attempts` failures per (login, ip) within `window`; then refuse until they age."""
+    """Failed sign-ins within `window`: at most `attempts` per (login, address), and at most
+    `per_address` per address whatever the login (password spraying: one common password tried
+    on every login, a few tries each). Past either, sign-in is refused until they age.
 
-    def __init__(self, attempts: int, window: timedelta, clock: Callable[[], datetime]) -> None:
+    A success clears its own (login, address) count only: signing in to one's own account must
+    not reset the count of tries on other people's.
+    """
+
+    # Past this many remembered keys, aged ones are dropped at the next failure (a sprayer
+    # inventing logins must not grow the table without end).
+    PRUNE_AT = 4096
+
+    def __init__(
+        self,
+        attempts: int,
+        window: timedelta,
+        clock: Callable[[], datetime],
+        per_address: int | None = None,
+    ) -> None:
         self._attempts = attempts
+        self._per_address = per_address
         self._window = window
         self._clock = clock
         self._failures: dict[tuple[str, str], deque[datetime]] = {}
+        self._by_address: dict[str, deque[datetime]] = {}
 
-    def _recent(self, key: tuple[str, str]) -> deque[datetime]:
-        q = self._failures.setdefault(key, deque())
+    def _recent(self, table: dict[Any, deque[datetime]], key: Any) -> int:
+        q = table.get(key)
+        if q is None:
+            return 0
         cutoff = self._clock() - self._window
         while q and q[0] <= cutoff:
             q.popleft()
         if not q:
-            del self._failures[key]
-        return q
+            del table[key]
+        return len(q)
 
     def blocked(self, login: str, ip: str) -> bool:
-        return len(self._recent((login, ip))) >= self._attempts
+        if self._recent(self._failures, (login, ip)) >= self._attempts:
+            return True
+        limit = self._per_address
+        return limit is not None and self._recent(self._by_address, ip) >= limit
 
     def failed(self, login: str, ip: str) -> None:
-        self._recent((login, ip))
-        self._failures.setdefault((login, ip), deque()).append(self._clock())
+        for table in (self._failures, self._by_address):
+            if len(table) >= self.PRUNE_AT:
+                for k in list(table):
+                    self._recent(table, k)
+        now = self._clock()
+        self._failures.setdefault((login, ip), deque()).append(now)
+        self._by_address.setdefault(ip, deque()).append(now)
 
     def succeeded(self, login: str, ip: str) -> None:
         self._failures.pop((login, ip), None)

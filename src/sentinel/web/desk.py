@@ -27,6 +27,7 @@ from sentinel.web.auth import (
     fingerprint,
     same,
 )
+from sentinel.web.sessions import Sessions
 from sentinel.web.settings import WebSettings
 from sentinel.workflow.service import Workflow
 from sentinel.workflow.states import Actor, Role
@@ -52,6 +53,7 @@ class Desk:
     clock: Callable[[], datetime]
     settings: WebSettings
     signer: Signer
+    sessions: Sessions
     limiter: LoginLimiter
     templates: Jinja2Templates
     # the daemon's own state when it serves the desk beside its patrols (`sentinel run`)
@@ -68,6 +70,11 @@ class Desk:
     @property
     def topics(self) -> dict[str, str]:
         return {t.id: t.name for t in self.cfg.keywords.topics}
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """source id -> the name sources.yaml gives it (the id where it gives none)"""
+        return {s.id: s.name or s.id for s in self.cfg.sources.sources}
 
     def now(self) -> datetime:
         return self.clock()
@@ -118,18 +125,20 @@ async def _identify(request: Request) -> Who | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         data = desk.signer.read_token(auth[7:].strip())
-        via_token = True
+        user = await desk.store.user(str(data.get("l", ""))) if data else None
+        if user is None or data is None or not same(data.get("p"), fingerprint(user)):
+            return None  # a changed password revokes every token of that user
+        if user.disabled_at is not None:
+            return None
+        session = Session(login=user.login, csrf="", via_token=True)
     else:
         raw = request.cookies.get(SESSION_COOKIE)
-        data = desk.signer.read_session(raw, desk.now()) if raw else None
-        via_token = False
-    if data is None:
-        return None
-    user = await desk.store.user(str(data.get("l", "")))
-    if user is None or not same(data.get("p"), fingerprint(user)):
-        return None  # a changed password ends every session and token of that user
+        live = await desk.sessions.find(raw, desk.now()) if raw else None
+        if live is None:
+            return None
+        user = live.user
+        session = Session(login=user.login, csrf=live.csrf)
     actor = Actor(login=user.login, role=Role(user.role), department=user.department)
-    session = Session(login=user.login, csrf=str(data.get("c", "")), via_token=via_token)
     return Who(actor=actor, name=user.name, session=session)
 
 

@@ -26,12 +26,14 @@ from sentinel.web.desk import (
     page_user,
     require,
 )
-from sentinel.workflow import service
+from sentinel.web.queue import QueueQuery, per_department, queue_page, queue_query
+from sentinel.workflow import passwords, service
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily, trends, trends_table
 from sentinel.workflow.states import ActionKind, Role
 
 router = APIRouter()
 PageUser = Annotated[Who, Depends(page_user)]
+QueueParams = Annotated[QueueQuery, Depends(queue_query)]
 EVIDENCE_CSP = "sandbox; default-src 'none'"
 
 
@@ -90,29 +92,39 @@ async def login(
             request, "login.html", None, status=429, login_csrf=token,
             error="登录失败次数过多，请稍后再试",
         )  # fmt: skip
-        resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login")
+        resp.set_cookie(
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax",
+            secure=_secure(request, desk), path="/login",
+        )  # fmt: skip
         return resp
     user = await desk.store.user(login)
-    if user is None or not await desk.workflow.verify_password(login, password):
+    # checked (off the event loop) even when there is no such user: as slow either way
+    if not await passwords.verify(user.password_hash if user else None, password):
+        user = None
+    if user is None or user.disabled_at is not None:  # a disabled user reads as a wrong password
         desk.limiter.failed(login, ip)
         flash = desk.signer.flash("用户名或密码错误")
         return RedirectResponse("/login?error=" + quote(flash), status_code=303)
     desk.limiter.succeeded(login, ip)
-    value, _ = desk.signer.session_cookie(user, desk.now())
+    value, _ = await desk.sessions.start(user, desk.now())
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(
         SESSION_COOKIE, value, httponly=True, samesite="lax", secure=_secure(request, desk),
         max_age=int(desk.settings.session_lifetime.total_seconds()), path="/",
     )  # fmt: skip
-    resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    resp.delete_cookie(
+        LOGIN_CSRF_COOKIE, path="/login", secure=_secure(request, desk), httponly=True
+    )
     return resp
 
 
 @router.post("/logout")
 async def logout(request: Request, who: PageUser) -> Response:
     await form_csrf(request, who)
+    desk = desk_of(request)
+    await desk.sessions.end(request.cookies.get(SESSION_COOKIE, ""), desk.now())
     resp = RedirectResponse("/login", status_code=303)
-    resp.delete_cookie(SESSION_COOKIE, path="/")
+    resp.delete_cookie(SESSION_COOKIE, path="/", secure=_secure(request, desk), httponly=True)
     return resp
 
 
@@ -130,34 +142,14 @@ async def home(who: PageUser) -> Response:
 # ------------------------------------------------------------------ queue and alerts
 
 
-async def queue_rows(
-    desk: Desk, who: Who, *, department: str | None = None
-) -> list[dict[str, Any]]:
-    rows = await service.alerts_for(desk.workflow, who.login, department=department, open_only=True)
-    now = desk.now()
-    rows.sort(key=lambda r: present.urgency(r, now))
-    counts = await service.source_counts(desk.workflow, rows)
-    out = []
-    for r in rows:
-        nxt = present.next_deadline(r)
-        out.append(
-            {
-                "row": r,
-                "sources": counts.get(r.id, 0),
-                "age": present.age(r.detected_at, now),
-                "step": nxt[0] if nxt else None,
-                "due": nxt[1] if nxt else None,
-                "late": bool(nxt and nxt[1] < now) or bool(r.overdue),
-            }
-        )
-    return out
-
-
 @router.get("/queue", response_class=HTMLResponse)
-async def queue(request: Request, who: PageUser, error: str = "") -> Response:
+async def queue(request: Request, who: PageUser, query: QueueParams, error: str = "") -> Response:
     desk = desk_of(request)
-    items = await queue_rows(desk, who)
-    return render(request, "queue.html", who, items=items, error=desk.signer.read_flash(error))
+    page = await queue_page(desk, who, query)
+    return render(
+        request, "queue.html", who, items=page.items, page=page, topics=desk.topics,
+        error=desk.signer.read_flash(error),
+    )  # fmt: skip
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -166,7 +158,9 @@ async def alert_page(
 ) -> Response:
     desk = desk_of(request)
     page = await service.page_for(desk.workflow, who.login, alert_id)
-    chart = present.reply_chart(page.detail.posts, page.metrics, desk.tz, desk.now())
+    chart = present.reply_chart(
+        page.detail.posts, page.metrics, desk.tz, desk.now(), names=desk.sources
+    )
     row = page.detail.alert
     nxt = present.next_deadline(row)
     deadlines = [
@@ -180,6 +174,7 @@ async def alert_page(
     return render(
         request, "alert.html", who, page=page, a=row, chart=chart, deadlines=deadlines,
         next=nxt, error=desk.signer.read_flash(error), can_act=who.role is not Role.leader,
+        source_names=desk.sources,
         lead=who.role in (Role.lead, Role.admin),
     )  # fmt: skip
 
@@ -272,22 +267,13 @@ def evidence_headers() -> dict[str, str]:
 
 
 @router.get("/board", response_class=HTMLResponse)
-async def board(request: Request, who: PageUser, error: str = "") -> Response:
+async def board(request: Request, who: PageUser, query: QueueParams, error: str = "") -> Response:
     require(who, Role.lead, Role.admin, Role.leader)
     desk = desk_of(request)
-    items = await queue_rows(desk, who)
-    items.sort(key=lambda i: (i["row"].state != "new" and not i["late"], not i["late"]))
-    per_dept: dict[str, dict[str, int]] = {
-        d: {"open": 0, "new": 0, "late": 0} for d in desk.departments
-    }
-    for i in items:
-        c = per_dept.setdefault(i["row"].department, {"open": 0, "new": 0, "late": 0})
-        c["open"] += 1
-        c["new"] += i["row"].state == "new"
-        c["late"] += i["late"]
+    page = await queue_page(desk, who, query, board=True)
     return render(
-        request, "board.html", who, items=items, per_dept=per_dept,
-        error=desk.signer.read_flash(error),
+        request, "board.html", who, items=page.items, page=page, topics=desk.topics,
+        per_dept=per_department(desk, page.scope), error=desk.signer.read_flash(error),
         lead=who.role in (Role.lead, Role.admin),
     )  # fmt: skip
 
@@ -339,7 +325,7 @@ async def daily_page(
     desk = desk_of(request)
     the_day = report_day(desk, day)
     log = await daily(desk.store, day=the_day, tz=desk.tz, now=desk.now())
-    return render(request, "daily.html", who, log=log)
+    return render(request, "daily.html", who, log=log, topics=desk.topics)
 
 
 @router.get("/reports/daily.csv")
@@ -350,8 +336,9 @@ async def daily_csv(
     desk = desk_of(request)
     the_day = report_day(desk, day)
     log = await daily(desk.store, day=the_day, tz=desk.tz, now=desk.now())
-    rows = [["id", "topic", "severity", "title"]] + [
-        [s["id"], s["topic"], s["severity"], s["title"]] for s in log["stories"]
+    rows = [["id", "topic", "topic_name", "severity", "title"]] + [
+        [s["id"], s["topic"], desk.topics.get(s["topic"], s["topic"]), s["severity"], s["title"]]
+        for s in log["stories"]
     ]
     return _csv(rows, f"daily-{the_day.isoformat()}.csv")
 

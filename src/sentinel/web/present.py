@@ -131,19 +131,23 @@ def local(t: datetime | None, tz: ZoneInfo) -> str:
 
 
 def age(since: datetime, now: datetime) -> str:
+    """How long ago, as a phrase: 刚刚, 5 分钟前, 3 小时 20 分前, 2 天前."""
     minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return "刚刚"
     if minutes < 60:
-        return f"{minutes} 分钟"
+        return f"{minutes} 分钟前"
     if minutes < 48 * 60:
-        return f"{minutes // 60} 小时 {minutes % 60} 分"
-    return f"{minutes // 1440} 天"
+        return f"{minutes // 60} 小时 {minutes % 60} 分前"
+    return f"{minutes // 1440} 天前"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Series:
     label: str
-    points: str  # "x,y x,y" for <polyline>
+    points: str  # "x,y x,y" for <polyline>; a single reading is one point, drawn as a dot
     last: int
+    dot: tuple[float, float] | None = None  # where the latest reading is marked
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -154,37 +158,62 @@ class LineChart:
     max_value: int
     start: str
     end: str
+    left: int = 0  # the plot starts here; the value labels stand in the margin before it
+    top: int = 0
+    bottom: int = 0
+
+    @property
+    def single(self) -> bool:
+        """One moment only (every series a single reading): there is no 'over time' to draw."""
+        return all(" " not in s.points for s in self.series)
 
 
 def reply_chart(
-    posts: Sequence[Any], metrics: Sequence[MetricPoint], tz: ZoneInfo, now: datetime
+    posts: Sequence[Any],
+    metrics: Sequence[MetricPoint],
+    tz: ZoneInfo,
+    now: datetime,
+    names: dict[str, str] | None = None,
 ) -> LineChart | None:
-    """Reply counts over time per post; posts without history show their current count."""
-    width, height, pad = 320, 120, 8
+    """Reply counts over time per post; a post without history is its current count, one dot.
+
+    The value scale (0 and the largest count) stands in a left margin, never on the lines, and
+    a chart of one moment puts its dots in the middle rather than stretching a flat line.
+    """
+    width, height, left, pad, top_pad = 320, 120, 30, 8, 14
     history: dict[int, list[tuple[datetime, int]]] = {}
     for m in metrics:
         if m.replies is not None:
             history.setdefault(m.post_id, []).append((m.at, m.replies))
     for p in posts:
         if p.id not in history and p.replies is not None:
-            history[p.id] = [(p.first_seen_at, p.replies), (now, p.replies)]
+            history[p.id] = [(now, p.replies)]
     if not history:
         return None
     times = [t for pts in history.values() for t, _ in pts]
     lo, hi = min(times), max(times)
-    span = max((hi - lo).total_seconds(), 1.0)
+    span = (hi - lo).total_seconds()
     top = max(1, max(v for pts in history.values() for _, v in pts))
-    labels = {p.id: p.source_id for p in posts}
+    source_of = {p.id: p.source_id for p in posts}
+    labels = names or {}
+    bottom = height - pad
+
+    def xy(t: datetime, v: int) -> tuple[float, float]:
+        x = left + (width - pad - left) * ((t - lo).total_seconds() / span if span else 0.5)
+        return round(x, 1), round(bottom - v / top * (bottom - top_pad), 1)
+
     series = []
     for post_id, pts in sorted(history.items()):
         pts.sort()
-        coords = " ".join(
-            f"{pad + (t - lo).total_seconds() / span * (width - 2 * pad):.1f},"
-            f"{height - pad - v / top * (height - 2 * pad):.1f}"
-            for t, v in pts
-        )
+        coords = [xy(t, v) for t, v in pts]
+        source = source_of.get(post_id, str(post_id))
         series.append(
-            Series(label=labels.get(post_id, str(post_id)), points=coords, last=pts[-1][1])
+            Series(
+                label=labels.get(source, source),
+                points=" ".join(f"{x:.1f},{y:.1f}" for x, y in coords),
+                last=pts[-1][1],
+                dot=coords[-1],
+            )
         )
     return LineChart(
         width=width,
@@ -193,13 +222,16 @@ def reply_chart(
         max_value=top,
         start=local(lo, tz),
         end=local(hi, tz),
+        left=left,
+        top=top_pad,
+        bottom=bottom,
     )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Bar:
     label: str
-    rate: float  # 0..1
+    rate: float | None  # 0..1; None: no claim decided yet
     x: float
     width: float
     y: float
@@ -214,13 +246,21 @@ RATE_COLUMNS = (
 )
 
 
-def on_time_rate(row: dict[str, Any]) -> float:
-    received = int(row["received"]) or 1
-    return float(row["claimed_on_time"]) / received
+def on_time_rate(row: dict[str, Any]) -> float | None:
+    """Claims on time among the claims decided (on time or late); None while none is: alerts
+    still inside their claim deadline are neither, and a department with only those has no
+    rate yet, rather than 0%."""
+    on_time = int(row["claimed_on_time"])
+    decided = on_time + int(row["late_claims"])
+    return on_time / decided if decided else None
+
+
+def rate_text(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
 
 
 def bar_chart(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> list[Bar]:
-    """One horizontal bar per department: its on-time claim rate."""
+    """One horizontal bar per department: its on-time claim rate (no bar while it has none)."""
     bars = []
     for i, row in enumerate(rows):
         rate = on_time_rate(row)
@@ -229,9 +269,9 @@ def bar_chart(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> list[Bar
                 label=names.get(row["department"], row["department"]),
                 rate=rate,
                 x=90,
-                width=round(rate * 200, 1),
+                width=round((rate or 0.0) * 200, 1),
                 y=10 + i * 26,
-                text=f"{rate:.0%}",
+                text=rate_text(rate),
             )
         )
     return bars

@@ -58,7 +58,7 @@ def assessment_html(
             title=title,
             columns=ASSESSMENT_COLUMNS,
             bars=present.bar_chart(rows, departments),
-            rates=[present.on_time_rate(r) for r in rows],
+            rates=[present.rate_text(present.on_time_rate(r)) for r in rows],
             generated=present.local(generated_at, tz),
         )
     )

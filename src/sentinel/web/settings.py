@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,11 +17,22 @@ class WebSettings:
     secure_cookies: bool = False  # set Secure on cookies: true whenever served over https
     session_lifetime: timedelta = timedelta(hours=12)
     login_attempts: int = 5  # failed sign-ins per login+IP before a pause
+    # failed sign-ins per IP across all logins (one password sprayed over many logins); a whole
+    # office behind one NAT address shares it, hence well above login_attempts
+    address_attempts: int = 30
     login_window: timedelta = timedelta(minutes=15)
+    # addresses or networks whose X-Forwarded-For/-Proto are believed (config: web.trusted_proxies)
+    trusted_proxies: tuple[str, ...] = ()
     locale: str = "zh"
 
     @classmethod
-    def from_env(cls, *, secure_cookies: bool = False) -> WebSettings:
+    def from_env(
+        cls, *, secure_cookies: bool = False, trusted_proxies: Sequence[object] = ()
+    ) -> WebSettings:
         # Without a configured secret every restart signs everyone out: safe, and loud enough.
         secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
-        return cls(secret=secret, secure_cookies=secure_cookies)
+        return cls(
+            secret=secret,
+            secure_cookies=secure_cookies,
+            trusted_proxies=tuple(str(p) for p in trusted_proxies),
+        )

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import argon2
-
 from sentinel.config.models import SentinelFile
 from sentinel.errors import NotFound, SentinelError
 from sentinel.store import AlertEventRow, AlertRow, PostView, Store, UserRow
+from sentinel.workflow import passwords
 from sentinel.workflow.alerts import (
     SYSTEM,
     alert_state,
@@ -60,8 +59,6 @@ _STATE_FIELDS = (
     "extension_pending",
     "extension_days",
 )
-
-_HASHER = argon2.PasswordHasher()
 
 
 class Workflow:
@@ -274,7 +271,7 @@ class Workflow:
             name=name or login,
             role=role,
             department=department,
-            password_hash=_HASHER.hash(password),
+            password_hash=await passwords.hash_password(password),
             at=at,
         )
         if not ok:
@@ -283,7 +280,7 @@ class Workflow:
     async def set_password(self, login: str, password: str) -> None:
         if len(password) < 8:
             raise UserError("a password needs at least 8 characters")
-        if not await self.store.set_password(login, _HASHER.hash(password)):
+        if not await self.store.set_password(login, await passwords.hash_password(password)):
             raise UserError(f"no user {login!r}")
 
     async def users(self) -> list[UserRow]:
@@ -291,12 +288,7 @@ class Workflow:
 
     async def verify_password(self, login: str, password: str) -> bool:
         found = await self.store.user(login)
-        if found is None:
-            return False
-        try:
-            return _HASHER.verify(found.password_hash, password)
-        except argon2.exceptions.VerificationError:
-            return False
+        return await passwords.verify(found.password_hash if found else None, password)
 
 
 def _step_times(kind: ActionKind, at: datetime, link: str | None) -> dict[str, Any]:
