@@ -34,7 +34,7 @@ _OPEN_DEADLINES = (
 
 
 def wants_digest(alert: AlertRow, since: datetime | None) -> bool:
-    """New since the last duty patrol, still unclaimed, or overdue (DESIGN.md, Cadence)."""
+    """New since the last duty patrol, still unclaimed, or overdue (docs/workflow.md)."""
     fresh = since is None or alert.detected_at > since
     return fresh or alert.state == "new" or bool(alert.overdue)
 

@@ -134,10 +134,12 @@ class Daemon:
         failures = {s.source_id: s.consecutive_failures for s in statuses}
         due = due_sources(now, schedule, cfg.sources.sources, ran, failures=failures)
         duty = force_duty or is_duty_patrol(now, schedule, state.get(DUTY))
+        slot = last_duty_patrol(now, schedule)
         posts_new = 0
         if due:
             log.info("patrolling %d due sources", len(due))
-            report = await patrol.run(due)
+            # a duty patrol's digest delivers what it finds: claim deadlines count from its slot
+            report = await patrol.run(due, duty_at=slot if duty else None)
             posts_new = report.posts_new
             # written after the patrol: one cut short is patrolled again, never skipped
             await deliveries.set_schedule_state({_SOURCE + s.id: now for s in due})
@@ -149,7 +151,7 @@ class Daemon:
             queued_at = max(now, self.clock())
             digests = await queue_digests(
                 patrol.store,
-                duty_at=last_duty_patrol(now, schedule),
+                duty_at=slot,
                 since=state.get(DUTY),
                 at=queued_at,
                 lead_office=lead_office(cfg.settings),

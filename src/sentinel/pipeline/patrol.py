@@ -73,6 +73,7 @@ class Patrol(StoryWriter):
         # the calendar and duty schedule that deadlines count on, built once per patrol
         self.policy = build_policy(cfg.settings)
         self._post_mark = 0  # story posts up to this id are in the index
+        self.duty_at: datetime | None = None
 
     @classmethod
     async def open(
@@ -151,9 +152,14 @@ class Patrol(StoryWriter):
         sources: Sequence[Source] | None = None,
         *,
         progress: Callable[[SourceReport], None] | None = None,
+        duty_at: datetime | None = None,
     ) -> PatrolReport:
-        """Patrol every enabled source (or the given ones) with a bounded worker pool."""
+        """Patrol every enabled source (or the given ones) with a bounded worker pool.
+
+        `duty_at`: this run is the duty patrol scheduled then; its digest delivers the stories
+        found, so their claim deadlines count from it (workflow/duty.py)."""
         started = time.perf_counter()
+        self.duty_at = duty_at
         todo = [s for s in (sources if sources is not None else self.cfg.sources.sources)]
         todo = [s for s in todo if s.enabled or sources is not None]
         await self._load_index()
@@ -183,6 +189,7 @@ class Patrol(StoryWriter):
         order = {s.id: i for i, s in enumerate(todo)}
         reports.sort(key=lambda r: order.get(r.source_id, 0))
         self._validators, self._preloaded = {}, frozenset()
+        self.duty_at = None
         await self.store.flush()
         return PatrolReport(sources=tuple(reports), elapsed=time.perf_counter() - started)
 
@@ -444,7 +451,7 @@ class Patrol(StoryWriter):
             return await self._store_fresh(src, policy, page, fresh, tally)
         # A post whose title alone is critical does not wait for the other posts' pages: its
         # own page is read and stored (in the urgent lane) as a batch of its own, so its push
-        # is queued at once (DESIGN: critical events are pushed at once).
+        # is queued at once (docs/workflow.md: critical alerts are pushed at once).
         rest = [p for p in fresh if p not in first]
         done = await asyncio.gather(
             self._store_fresh(src, policy, page, first, tally),

@@ -29,6 +29,7 @@ class StoryWriter:
     policy: DeadlinePolicy
     _index_loaded: bool
     _post_mark: int
+    duty_at: datetime | None  # the duty patrol this run is, whose digest delivers its stories
 
     async def _store_with_hits(
         self,
@@ -91,6 +92,7 @@ class StoryWriter:
                             severity=severity.value,
                             board=src.board,
                             detected_at=now,
+                            delivered_by=self.duty_at,
                         )
                         tally.stories_new += 1
                         born.add(story_id)

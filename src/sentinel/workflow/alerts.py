@@ -121,9 +121,13 @@ async def open_alert(
     severity: str,
     board: bool,
     detected_at: datetime,
+    delivered_by: datetime | None = None,
 ) -> int | None:
-    """The story's one alert, with its deadlines and its first audit record."""
-    d = compute_deadlines(policy, severity=severity, detected_at=detected_at, board=board)
+    """The story's one alert, with its deadlines and its first audit record. `delivered_by`:
+    the scheduled time of the duty patrol that found it, which the claim deadline counts from."""
+    d = compute_deadlines(
+        policy, severity=severity, detected_at=detected_at, board=board, delivered_by=delivered_by
+    )
     alert_id = await tx.open_alert(
         {
             "story_id": story_id,

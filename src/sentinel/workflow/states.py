@@ -1,4 +1,5 @@
-"""The alert state machine of DESIGN.md, pure: state + action + actor + time → new state + event.
+"""The alert state machine (docs/workflow.md), pure: state + action + actor + time → new
+state + event.
 
     new ──claim──▶ claimed ──first_report──▶ assessed ──verify──▶ verified ──reply──▶ responded
      │  ▲            │  ▲                       │                                       │
