@@ -75,3 +75,65 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 <description>明光市某学校向家长乱收费，家长质疑收费依据。</description>
 <pubDate>Mon, 23 Nov 2026 02:10:00 +0000</pubDate></item>
 </channel></rss>"""
+
+
+async def test_late_claims_are_charged_to_the_department_that_held_the_alert(
+    site: LocalSite, mail: MailServer, tmp_path: Path
+) -> None:
+    from sentinel.workflow.reports import assessment
+    from sentinel.workflow.service import Workflow
+
+    publish(site)
+    config = write_county(tmp_path / "cfg", site, mail.port)
+    clock = Clock(TEN + timedelta(seconds=40))
+    async with daemon(config, tmp_path, clock) as d:
+        await d.tick()
+        store = d.patrol.store
+        flow = Workflow(store, d.cfg.settings)
+        await flow.add_user(
+            "boss", role="lead", department="lead", name="boss", password="secret-pw", at=TEN
+        )
+        alerts = {a.topic_id: a for a in await store.alerts()}
+        # the lead office names the owner of the fees alert before its deadline: not late
+        early = await flow.act(
+            alerts["fees"].id, "designate", "boss", at=TEN + timedelta(minutes=30),
+            target_department="town",
+        )  # fmt: skip
+        assert (early.department, early.late_claim) == ("town", False)
+
+        clock.now = TEN + timedelta(hours=1, minutes=5)  # the 11:00 duty patrol: deadline passed
+        report = await d.tick()
+        assert report.duty
+        after = {a.topic_id: a for a in await store.alerts()}
+        for topic in ("land", "wages", "living"):
+            assert (after[topic].department, after[topic].late_claim) == ("lead", True)
+
+        rows = {
+            r["department"]: r
+            for r in await assessment(
+                store, start=TEN - timedelta(hours=1), end=TEN + timedelta(days=1), now=clock.now
+            )
+        }
+        # the failing departments carry their late claims; the lead office only handles them
+        for dept in ("zrzy", "rlsb", "zjj"):
+            assert (rows[dept]["received"], rows[dept]["late_claims"]) == (1, 1)
+        assert rows["lead"]["late_claims"] == 0 and rows["lead"]["received"] == 0
+        assert (rows["town"]["received"], rows["town"]["claimed_on_time"]) == (1, 1)
+        assert "jyj" not in rows  # designated away in time: nothing to answer for
+
+    # each department that lost an alert is told, with whether it counts against it
+    notices = {
+        str(m["To"]): str(m.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        for m in mail.inbox.mails
+        if "已指定" in str(m["Subject"])
+    }
+    assert set(notices) == {
+        "zrzy@example.gov.cn",
+        "rlsb@example.gov.cn",
+        "zjj@example.gov.cn",
+        "jyj@example.gov.cn",
+    }
+    assert "认领期限（2026-11-23 11:00）前人社局未认领" in notices["rlsb@example.gov.cn"]
+    assert "记为人社局逾期认领" in notices["rlsb@example.gov.cn"]
+    assert "指定镇政府承办" in notices["jyj@example.gov.cn"]
+    assert "逾期" not in notices["jyj@example.gov.cn"]
