@@ -278,7 +278,10 @@ def run(
         str, typer.Option("--tick", help="Time between ticks; each patrols what is due.")
     ] = "60s",
     grace: Annotated[
-        float, typer.Option("--grace", help="Seconds a running tick may finish at shutdown.")
+        float,
+        typer.Option(
+            "--grace", help="Seconds a running tick may finish at shutdown (its fetches are cut)."
+        ),
     ] = 30.0,
     once: Annotated[
         bool, typer.Option("--once", help="One duty cycle (patrol, sweep, digests, send), exit.")
@@ -291,7 +294,8 @@ def run(
 ) -> None:
     """Run the service: patrol on the duty cadence, send digests and pushes, serve the desk.
 
-    SIGTERM or Ctrl-C stops it cleanly: no new tick starts, a running one may finish.
+    SIGTERM or Ctrl-C stops it cleanly: no new tick starts, the fetches in flight are cut, and
+    what was read is stored; the sources cut are patrolled at the next start.
     """
     from sentinel.config.models import parse_duration
 

@@ -15,12 +15,13 @@ from types import TracebackType
 
 from sentinel.cluster import StoryIndex, from_bytes
 from sentinel.config import Config, Severity, Source
-from sentinel.errors import FetchError, HTTPStatusError, SentinelError
+from sentinel.errors import FetchError, HTTPStatusError, Interrupted, SentinelError
 from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.locks import PriorityLock
 from sentinel.match import Matcher
+from sentinel.pipeline.cut import Cut
 from sentinel.pipeline.records import (
     Clock,
     PatrolReport,
@@ -74,6 +75,7 @@ class Patrol(StoryWriter):
         self.policy = build_policy(cfg.settings)
         self._post_mark = 0  # story posts up to this id are in the index
         self.duty_at: datetime | None = None
+        self.cut = Cut()  # the daemon cuts the reads in flight when it stops
 
     @classmethod
     async def open(
@@ -205,6 +207,9 @@ class Patrol(StoryWriter):
             for list_url in src.list_urls:
                 url = list_url
                 await self._patrol_list(src, policy, list_url, tally)
+        except Interrupted as e:  # not the source's fault: no health, no fetch record
+            log.info("source cut short: %s", e, extra={"source_id": source.id, "url": url})
+            return self._report(source, tally, started, error=e, url=url)
         except SentinelError as e:
             log.warning(
                 "source failed: %s",
@@ -324,9 +329,10 @@ class Patrol(StoryWriter):
     ) -> ListRead:
         started = self.clock()
         try:
-            return await self.reader.read_list(
-                src, policy, url, validators, first=page_no == 0, more=page_no + 1 < src.pages
-            )
+            async with self.cut.reading():
+                return await self.reader.read_list(
+                    src, policy, url, validators, first=page_no == 0, more=page_no + 1 < src.pages
+                )
         except FetchError as e:
             e.source_id = e.source_id or src.id
             e.url = e.url or url
@@ -398,7 +404,9 @@ class Patrol(StoryWriter):
                     "detail page skipped: not on the source's site (add its host to `hosts:`)",
                     extra={"source_id": src.id, "url": post.url},
                 )
-        done = {d.post.url: d for d in await self.reader.read_details(src, policy, wanted)}
+        async with self.cut.reading():
+            read = await self.reader.read_details(src, policy, wanted)
+        done = {d.post.url: d for d in read}
         pages: dict[str, Page] = {}
         out: list[Post] = []
         for post in posts:
