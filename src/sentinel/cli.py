@@ -21,6 +21,8 @@ from sentinel.logs import setup_logging
 from sentinel.pipeline import Patrol, PatrolReport, SourceReport, try_source
 from sentinel.recheck import recheck_gone
 from sentinel.render import (
+    nothing_read,
+    patrol_json,
     post_json,
     render_patrol_summary,
     render_sources,
@@ -225,23 +227,13 @@ def patrol(
         chosen = [s for s in chosen if s.id in set(source)]
     report = _run(_patrol(cfg, chosen if source else None))
     if as_json:
-        _print_json(
-            {
-                "sources_ok": report.sources_ok,
-                "sources_failed": report.sources_failed,
-                "pages": report.pages,
-                "posts_new": report.posts_new,
-                "hits_new": report.hits_new,
-                "stories_new": report.stories_new,
-                "failed": [
-                    {"source_id": r.source_id, "error": r.error, "kind": r.error_kind}
-                    for r in report.sources
-                    if not r.ok
-                ],
-            }
-        )
+        _print_json(patrol_json(report))
     else:
         typer.echo(render_patrol_summary(report))
+    failed = nothing_read(report)
+    if failed is not None:  # a patrol that read nothing is a failure a cron job must see
+        typer.echo(failed, err=True)
+        raise typer.Exit(1)
 
 
 async def _patrol(cfg: Config, sources: list[Any] | None) -> PatrolReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -108,7 +109,8 @@ def render_try(result: TryResult) -> str:
 
 def render_patrol_summary(report: PatrolReport) -> str:
     lines = [
-        f"sources ok {report.sources_ok}, failed {report.sources_failed}; pages {report.pages}; "
+        f"sources ok {report.sources_ok}, failed {report.sources_failed}; pages {report.pages} "
+        f"({report.not_modified} unchanged); "
         f"posts new {report.posts_new}, hits new {report.hits_new}, "
         f"stories new {report.stories_new} ({report.elapsed:.1f}s)"
     ]
@@ -116,6 +118,35 @@ def render_patrol_summary(report: PatrolReport) -> str:
         if not r.ok:
             lines.append(f"  ✗ {r.source_id}: {r.error_kind}: {r.error} ({r.url})")
     return "\n".join(lines)
+
+
+def patrol_json(report: PatrolReport) -> dict[str, object]:
+    return {
+        "sources_ok": report.sources_ok,
+        "sources_failed": report.sources_failed,
+        "pages": report.pages,
+        "details": report.details,
+        "not_modified": report.not_modified,  # answered 304: unchanged, nothing parsed
+        "posts_new": report.posts_new,
+        "hits_new": report.hits_new,
+        "stories_new": report.stories_new,
+        "failed": [
+            {"source_id": r.source_id, "error": r.error, "kind": r.error_kind, "url": r.url}
+            for r in report.sources
+            if not r.ok
+        ],
+    }
+
+
+def nothing_read(report: PatrolReport) -> str | None:
+    """The one line to print (and exit non-zero on) when no source could be read at all."""
+    if not report.sources or report.sources_ok:
+        return None
+    kinds = Counter(r.error_kind or "error" for r in report.sources)
+    why = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+    n = len(report.sources)
+    which = "the one source" if n == 1 else f"all {n} sources"
+    return f"patrol: nothing could be read: {which} failed ({why})"
 
 
 def render_stories(stories: Sequence[StoryView], cfg: Config) -> str:

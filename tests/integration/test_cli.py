@@ -81,3 +81,29 @@ def test_patrol_then_list(env: Path) -> None:
     assert json.loads(out)["posts_new"] == 0
     code, _, err = invoke("patrol", "--source", "ghost")
     assert code == 2 and "ghost" in err
+
+
+def test_a_patrol_that_reads_nothing_fails_with_one_line(env: Path, site: LocalSite) -> None:
+    from tests.fixtures.sites import FAULTS
+
+    entry = "  - id: {}\n    kind: rss\n    url: {}\n    allow_private: true\n"
+    broken = "".join(entry.format(sid, site.url(FAULTS[sid])) for sid in ("e500", "loop", "robots"))
+    good = (env / "sources.yaml").read_text(encoding="utf-8")
+    (env / "sources.yaml").write_text("sources:\n" + broken, encoding="utf-8")
+    code, out, err = invoke("patrol", "--once")
+    assert code == 1
+    line = err.strip().splitlines()[-1]  # after the log lines of each failure
+    assert line.startswith("patrol: nothing could be read: all 3 sources failed (")
+    assert "robots_disallowed" in line and "http_status_error" in line
+    assert "sources ok 0, failed 3" in out
+    code, out, err = invoke("patrol", "--once", "--json")
+    assert code == 1 and json.loads(out)["sources_ok"] == 0
+
+    # some read, some not: a normal patrol, exit 0; a repeat reports the feed's 304
+    (env / "sources.yaml").write_text(good + broken, encoding="utf-8")
+    code, out, err = invoke("patrol", "--once", "--json")
+    assert code == 0, err
+    assert json.loads(out)["sources_failed"] == 3
+    code, out, _ = invoke("patrol", "--once", "--source", "feed", "--json")
+    summary = json.loads(out)
+    assert (summary["pages"], summary["not_modified"]) == (1, 1)

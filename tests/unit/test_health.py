@@ -25,6 +25,7 @@ SERVER = Observation(status=503)
 FORBIDDEN = Observation(status=403)
 TOO_MANY = Observation(status=429)
 CAPTCHA = Observation(status=200, items=0, blocked_page=True)
+ROBOTS = Observation(status=None, error_kind="robots_disallowed")
 
 
 def run(*observations: Observation, policy: Policy | None = None) -> list[Event | None]:
@@ -91,7 +92,9 @@ def test_policy_needs_at_least_one_failure() -> None:
         Policy(failures=0)
 
 
-@pytest.mark.parametrize("obs", [FORBIDDEN, TOO_MANY, CAPTCHA], ids=["403", "429", "captcha"])
+@pytest.mark.parametrize(
+    "obs", [FORBIDDEN, TOO_MANY, CAPTCHA, ROBOTS], ids=["403", "429", "captcha", "robots"]
+)
 def test_blocked_at_once_and_cleared(obs: Observation) -> None:
     events = run(GOOD, obs, obs, GOOD)
     raised = events[1]
@@ -99,6 +102,12 @@ def test_blocked_at_once_and_cleared(obs: Observation) -> None:
     assert events[2] is None
     cleared = events[3]
     assert cleared is not None and (cleared.kind, cleared.state) == (CLEARED, State.blocked)
+
+
+def test_a_robots_disallow_is_the_site_blocking_us_not_an_outage() -> None:
+    health, event = step(Health(), ROBOTS)
+    assert health.state is State.blocked and health.failures == 0
+    assert event is not None and event.reason == "robots.txt disallows it"
 
 
 def test_one_problem_giving_way_to_another_raises_the_new_one() -> None:

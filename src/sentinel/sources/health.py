@@ -6,7 +6,8 @@ observation of a source is folded into its `Health`; a change of state yields on
 
     broken_layout  the fetch succeeded but items found before are gone, or lost titles/dates
     unreachable    N consecutive failed fetches (timeouts, DNS, 5xx, 404 …); N defaults to 3
-    blocked        403 / 429, or a 200 page that is a captcha / anti-bot wall (looks_blocked)
+    blocked        403 / 429, a 200 page that is a captcha / anti-bot wall (looks_blocked), or
+                   the site's own robots.txt disallowing the page (its rule, not an outage)
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Event:
 RAISED = "raised"
 CLEARED = "cleared"
 BLOCKING_STATUSES = frozenset({403, 429})
+ROBOTS = "robots_disallowed"  # the error kind of errors.RobotsDisallowed
 
 
 def step(
@@ -89,6 +91,8 @@ def classify(history: Iterable[Observation], policy: Policy | None = None) -> He
 def _observe(h: Health, obs: Observation, policy: Policy) -> Health:
     if obs.status in BLOCKING_STATUSES:
         return replace(h, state=State.blocked, failures=0, reason=f"HTTP {obs.status}")
+    if obs.error_kind == ROBOTS:
+        return replace(h, state=State.blocked, failures=0, reason="robots.txt disallows it")
     if obs.error_kind is not None or obs.status is None or not 200 <= obs.status < 300:
         failures = h.failures + 1
         what = obs.error_kind or (f"HTTP {obs.status}" if obs.status else "no response")
