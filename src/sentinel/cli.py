@@ -457,7 +457,8 @@ def posts_list(
 
 @sources_app.command("status")
 def sources_status(config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
-    """Per source: last fetch, result, items, consecutive failures."""
+    """Per source: last fetch, result, items, consecutive failures, and its health (broken
+    layout, unreachable, blocked) with the reason and since when."""
     cfg = _load(config_dir)
 
     rows = {r.source_id: r for r in _with_store(cfg, lambda store: store.sources_status())}

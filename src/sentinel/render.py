@@ -64,6 +64,10 @@ def source_json(src: Source, status: SourceStatus | None) -> dict[str, object]:
         "items_last": status.items_last if status else None,
         "consecutive_failures": status.consecutive_failures if status else 0,
         "last_ok_at": _iso(status.last_ok_at) if status else None,
+        # ok, broken_layout, unreachable or blocked; why, and since when
+        "health": status.health if status else "ok",
+        "health_reason": status.health_reason if status else "",
+        "health_since": _iso(status.health_since) if status else None,
     }
 
 
@@ -166,16 +170,19 @@ def render_stories(stories: Sequence[StoryView], cfg: Config) -> str:
 
 
 def render_sources(sources: Sequence[Source], rows: Mapping[str, SourceStatus]) -> str:
-    out = [f"{'source':<20} {'last fetch':<17} {'status':<8} {'items':>5} {'fails':>5}  error"]
+    head = f"{'source':<20} {'last fetch':<17} {'status':<8} {'items':>5} {'fails':>5}  "
+    out = [head + f"{'health':<14} {'since':<17} reason / error"]
     for s in sources:
         r = rows.get(s.id)
         if r is None:
             out.append(f"{s.id:<20} {'never':<17}")
             continue
         status = str(r.last_status) if r.last_status is not None else (r.last_error_kind or "-")
+        since = _local(r.health_since) if r.health != "ok" else ""
+        why = "; ".join(x for x in (r.health_reason, r.last_error or "") if x)
         out.append(
             f"{s.id:<20} {_local(r.last_fetch_at):<17} {status:<8} "
             f"{r.items_last if r.items_last is not None else '-':>5} "
-            f"{r.consecutive_failures:>5}  {r.last_error or ''}"
+            f"{r.consecutive_failures:>5}  {r.health:<14} {since:<17} {why}".rstrip()
         )
     return "\n".join(out)

@@ -107,3 +107,31 @@ def test_a_patrol_that_reads_nothing_fails_with_one_line(env: Path, site: LocalS
     code, out, _ = invoke("patrol", "--once", "--source", "feed", "--json")
     summary = json.loads(out)
     assert (summary["pages"], summary["not_modified"]) == (1, 1)
+
+
+def test_sources_status_shows_health_with_its_reason_and_since_when(
+    env: Path, site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (env / "sources.yaml").read_text(encoding="utf-8")
+    # the portal's article pages changed: the detail selector matches nothing any more
+    text = text.replace('detail: {body: "div.article-content"}', 'detail: {body: "div.gone"}')
+    text += f"  - id: robots\n    kind: rss\n    url: {site.url('/private/list.html')}\n"
+    text += "    allow_private: true\n"
+    (env / "sources.yaml").write_text(text, encoding="utf-8")
+    code, _, err = invoke("patrol", "--once")
+    assert code == 0, err
+    code, out, _ = invoke("sources", "status", "--json")
+    status = {s["id"]: s for s in json.loads(out)}
+    portal = status["portal"]
+    assert portal["health"] == "broken_layout" and portal["items_last"] == 3
+    assert portal["health_reason"].startswith("detail pages give no body (3 read")
+    assert portal["health_since"] is not None
+    assert (status["robots"]["health"], status["robots"]["health_reason"]) == (
+        "blocked",
+        "robots.txt disallows it",
+    )
+    assert status["forum"]["health"] == "ok" and status["forum"]["health_since"] is None
+    code, out, _ = invoke("sources", "status")
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "broken_layout" in rows["portal"] and "detail pages give no body" in rows["portal"]
+    assert "blocked" in rows["robots"] and "robots.txt disallows it" in rows["robots"]

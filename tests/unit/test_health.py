@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from sentinel.sources.health import (
@@ -149,3 +151,17 @@ def test_a_content_page_with_a_login_box_does_not_look_blocked() -> None:
         f"<table>{posts}</table><p>有人说访问过于频繁被封了，其实是网络问题。</p></body></html>"
     )
     assert not looks_blocked(text)
+
+
+def test_detail_pages_without_bodies_are_a_broken_layout_until_bodies_come_back() -> None:
+    listed = Observation(status=200, items=5, titles_found=5, dates_found=5)
+    empty = replace(listed, details_read=3, details_empty=3)
+    health, event = step(classify([listed]), empty)
+    assert health.state is State.broken_layout and event is not None
+    assert event.reason.startswith("detail pages give no body (3 read")
+    # the next patrol has no new posts, so reads no detail page: that proves nothing either way
+    kept, event = step(health, listed)
+    assert kept.state is State.broken_layout and event is None
+    # one detail page with a body: the selector works (others may be image-only posts)
+    fixed, event = step(kept, replace(listed, details_read=2, details_empty=1))
+    assert fixed.state is State.ok and event is not None and event.kind == CLEARED

@@ -244,6 +244,8 @@ class Patrol(StoryWriter):
             titles_found=tally.items,  # extraction keeps only items with a title
             dates_found=tally.dated,
             blocked_page=tally.blocked,
+            details_read=tally.details_read,
+            details_empty=tally.details_empty,
         )
         before = self._health.get(source.id, Health())
         after, event = health_step(before, obs)
@@ -386,7 +388,7 @@ class Patrol(StoryWriter):
         )
 
     async def _details(
-        self, src: Source, policy: FetchPolicy, posts: Sequence[Post]
+        self, src: Source, policy: FetchPolicy, posts: Sequence[Post], tally: Tally
     ) -> tuple[list[Post], dict[str, Page]]:
         """The posts completed from their own pages (a failure keeps the list's version), and
         those pages by post URL.
@@ -417,6 +419,8 @@ class Patrol(StoryWriter):
             out.append(d.post)
             if d.page is not None:
                 pages[d.post.url] = d.page
+                tally.details_read += 1
+                tally.details_empty += not d.post.body.strip()
             elif d.failure is not None:
                 log.info(
                     "detail page failed: %s",
@@ -483,7 +487,7 @@ class Patrol(StoryWriter):
         pages: dict[str, Page] = {}
         if src.detail is not None:
             tally.details += len(fresh)
-            fresh, pages = await self._details(src, policy, fresh)
+            fresh, pages = await self._details(src, policy, fresh, tally)
         hits = {
             p.url: tuple(self.matcher.match(p.text, territorial=src.territorial)) for p in fresh
         }
