@@ -135,3 +135,16 @@ def test_sources_status_shows_health_with_its_reason_and_since_when(
     rows = {line.split()[0]: line for line in out.splitlines()[1:]}
     assert "broken_layout" in rows["portal"] and "detail pages give no body" in rows["portal"]
     assert "blocked" in rows["robots"] and "robots.txt disallows it" in rows["robots"]
+
+
+def test_a_gbk_forum_served_as_iso_8859_1_reads_as_chinese(env: Path, site: LocalSite) -> None:
+    from tests.fixtures.sites import FORUM_ROWS, forum_page
+
+    # a common server misconfiguration: GBK bytes, `charset=ISO-8859-1` in the header
+    site.serve("/bbs/forum-2-1.html", forum_page(), content_type="text/html; charset=ISO-8859-1")
+    code, out, err = invoke("try", "forum", "--json")
+    assert code == 0, err
+    titles = [p["title"] for p in json.loads(out)["posts"]]
+    assert titles == [title for _, title, *_ in FORUM_ROWS]
+    code, out, err = invoke("patrol", "--once", "--source", "forum", "--json")
+    assert code == 0 and json.loads(out)["stories_new"] >= 1  # matching works on the titles
