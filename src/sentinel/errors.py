@@ -119,7 +119,8 @@ class RobotsDisallowed(FetchError):
 
 
 class AddressRefused(FetchError):
-    """The URL resolves to a private or loopback address this source may not reach."""
+    """The URL resolves to a private or loopback address, which a source reaches only with
+    `allow_private: true` in sources.yaml."""
 
 
 class DecodeError(FetchError):

@@ -137,3 +137,31 @@ async def test_late_claims_are_charged_to_the_department_that_held_the_alert(
     assert "记为人社局逾期认领" in notices["rlsb@example.gov.cn"]
     assert "指定镇政府承办" in notices["jyj@example.gov.cn"]
     assert "逾期" not in notices["jyj@example.gov.cn"]
+
+
+async def test_refusals_show_the_extension_window_in_local_time(
+    site: LocalSite, mail: MailServer, tmp_path: Path
+) -> None:
+    from sentinel.workflow.service import Workflow
+    from sentinel.workflow.states import TransitionError
+
+    publish(site)
+    config = write_county(tmp_path / "cfg", site, mail.port)
+    clock = Clock(TEN)
+    async with daemon(config, tmp_path, clock) as d:
+        await d.tick()
+        store = d.patrol.store
+        flow = Workflow(store, d.cfg.settings)
+        await flow.add_user(
+            "wang", role="officer", department="zrzy", name="wang", password="secret-pw", at=TEN
+        )
+        [land] = [a for a in await store.alerts() if a.topic_id == "land"]
+        await flow.act(land.id, "claim", "wang", at=TEN + timedelta(minutes=20))
+        # claimed Monday 10:20: the window to ask closes three working days later, 10:20 local
+        with pytest.raises(TransitionError) as refused:
+            await flow.act(
+                land.id, "request_extension", "wang", at=TEN + timedelta(days=4),
+                note="需要补充材料", days=2,
+            )  # fmt: skip
+        assert "closed at 2026-11-26 10:20 Asia/Shanghai" in str(refused.value)
+        assert "+00:00" not in str(refused.value)

@@ -114,7 +114,7 @@ class Workflow:
         ):
             raise UserError(f"no department {target_department!r} in sentinel.yaml")
         new, event = apply(
-            alert_state(row),
+            alert_state(row, self.policy.calendar.tz),  # refusals show local time
             Action(kind=kind, note=note, link=link, department=target_department, days=days),
             actor,
             at,

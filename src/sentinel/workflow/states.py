@@ -170,6 +170,11 @@ def apply(
     return new, event
 
 
+def shown(when: datetime) -> str:
+    """A time in a refusal, in its own zone, named (the caller passes local deadlines)."""
+    return f"{when:%Y-%m-%d %H:%M} {when.tzinfo}"
+
+
 def _refuse(alert: AlertState, kind: ActionKind, why: str) -> TransitionError:
     return TransitionError(f"cannot {kind.value} an alert in state {alert.state.value}: {why}")
 
@@ -285,7 +290,7 @@ def _request_extension(
         raise _refuse(
             alert,
             action.kind,
-            f"the window to ask closed at {window.isoformat(timespec='minutes')}",
+            f"the window to ask closed at {shown(window)}",
         )
     if not action.note.strip():
         raise _refuse(alert, action.kind, "a written request is required (note)")
