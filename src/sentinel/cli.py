@@ -21,6 +21,8 @@ from sentinel.logs import setup_logging
 from sentinel.pipeline import Patrol, PatrolReport, SourceReport, try_source
 from sentinel.recheck import recheck_gone
 from sentinel.render import (
+    nothing_read,
+    patrol_json,
     post_json,
     render_patrol_summary,
     render_sources,
@@ -225,23 +227,13 @@ def patrol(
         chosen = [s for s in chosen if s.id in set(source)]
     report = _run(_patrol(cfg, chosen if source else None))
     if as_json:
-        _print_json(
-            {
-                "sources_ok": report.sources_ok,
-                "sources_failed": report.sources_failed,
-                "pages": report.pages,
-                "posts_new": report.posts_new,
-                "hits_new": report.hits_new,
-                "stories_new": report.stories_new,
-                "failed": [
-                    {"source_id": r.source_id, "error": r.error, "kind": r.error_kind}
-                    for r in report.sources
-                    if not r.ok
-                ],
-            }
-        )
+        _print_json(patrol_json(report))
     else:
         typer.echo(render_patrol_summary(report))
+    failed = nothing_read(report)
+    if failed is not None:  # a patrol that read nothing is a failure a cron job must see
+        typer.echo(failed, err=True)
+        raise typer.Exit(1)
 
 
 async def _patrol(cfg: Config, sources: list[Any] | None) -> PatrolReport:
@@ -278,7 +270,10 @@ def run(
         str, typer.Option("--tick", help="Time between ticks; each patrols what is due.")
     ] = "60s",
     grace: Annotated[
-        float, typer.Option("--grace", help="Seconds a running tick may finish at shutdown.")
+        float,
+        typer.Option(
+            "--grace", help="Seconds a running tick may finish at shutdown (its fetches are cut)."
+        ),
     ] = 30.0,
     once: Annotated[
         bool, typer.Option("--once", help="One duty cycle (patrol, sweep, digests, send), exit.")
@@ -291,7 +286,8 @@ def run(
 ) -> None:
     """Run the service: patrol on the duty cadence, send digests and pushes, serve the desk.
 
-    SIGTERM or Ctrl-C stops it cleanly: no new tick starts, a running one may finish.
+    SIGTERM or Ctrl-C stops it cleanly: no new tick starts, the fetches in flight are cut, and
+    what was read is stored; the sources cut are patrolled at the next start.
     """
     from sentinel.config.models import parse_duration
 
@@ -461,7 +457,8 @@ def posts_list(
 
 @sources_app.command("status")
 def sources_status(config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
-    """Per source: last fetch, result, items, consecutive failures."""
+    """Per source: last fetch, result, items, consecutive failures, and its health (broken
+    layout, unreachable, blocked) with the reason and since when."""
     cfg = _load(config_dir)
 
     rows = {r.source_id: r for r in _with_store(cfg, lambda store: store.sources_status())}

@@ -15,6 +15,7 @@ enter and never leak upward. The docstring of each class is its default message.
     │   ├── RobotsDisallowed   robots.txt forbids the URL for our agent
     │   ├── AddressRefused     a private or loopback address the source does not allow
     │   └── DecodeError        bytes that no charset makes text of; a corrupt gzip/deflate body
+    ├── Interrupted            a read cut short because the service is stopping
     ├── ExtractError           a page that does not parse as its kind says
     ├── StoreError             the database refused or failed
     └── NotFound               an id that does not exist
@@ -118,11 +119,16 @@ class RobotsDisallowed(FetchError):
 
 
 class AddressRefused(FetchError):
-    """The URL resolves to a private or loopback address this source may not reach."""
+    """The URL resolves to a private or loopback address, which a source reaches only with
+    `allow_private: true` in sources.yaml."""
 
 
 class DecodeError(FetchError):
     """The body could not be decoded as text."""
+
+
+class Interrupted(SentinelError):
+    """Cut short: the service is stopping."""
 
 
 class ExtractError(SentinelError):

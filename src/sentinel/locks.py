@@ -1,8 +1,9 @@
 """A lock with a fast lane: urgent holders go before everyone already waiting.
 
 A patrol of many sources queues dozens of page writes on the store's single writer; a page with
-a critical post must not wait behind them, since its push is due at once (DESIGN: critical
-alerts skip the wait). Among themselves, urgent and normal waiters are each served in order.
+a critical post must not wait behind them, since its push is due at once (docs/workflow.md:
+critical alerts are pushed at once). Among themselves, urgent and normal waiters are each
+served in order.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -63,6 +64,10 @@ def source_json(src: Source, status: SourceStatus | None) -> dict[str, object]:
         "items_last": status.items_last if status else None,
         "consecutive_failures": status.consecutive_failures if status else 0,
         "last_ok_at": _iso(status.last_ok_at) if status else None,
+        # ok, broken_layout, unreachable or blocked; why, and since when
+        "health": status.health if status else "ok",
+        "health_reason": status.health_reason if status else "",
+        "health_since": _iso(status.health_since) if status else None,
     }
 
 
@@ -108,7 +113,8 @@ def render_try(result: TryResult) -> str:
 
 def render_patrol_summary(report: PatrolReport) -> str:
     lines = [
-        f"sources ok {report.sources_ok}, failed {report.sources_failed}; pages {report.pages}; "
+        f"sources ok {report.sources_ok}, failed {report.sources_failed}; pages {report.pages} "
+        f"({report.not_modified} unchanged); "
         f"posts new {report.posts_new}, hits new {report.hits_new}, "
         f"stories new {report.stories_new} ({report.elapsed:.1f}s)"
     ]
@@ -116,6 +122,35 @@ def render_patrol_summary(report: PatrolReport) -> str:
         if not r.ok:
             lines.append(f"  ✗ {r.source_id}: {r.error_kind}: {r.error} ({r.url})")
     return "\n".join(lines)
+
+
+def patrol_json(report: PatrolReport) -> dict[str, object]:
+    return {
+        "sources_ok": report.sources_ok,
+        "sources_failed": report.sources_failed,
+        "pages": report.pages,
+        "details": report.details,
+        "not_modified": report.not_modified,  # answered 304: unchanged, nothing parsed
+        "posts_new": report.posts_new,
+        "hits_new": report.hits_new,
+        "stories_new": report.stories_new,
+        "failed": [
+            {"source_id": r.source_id, "error": r.error, "kind": r.error_kind, "url": r.url}
+            for r in report.sources
+            if not r.ok
+        ],
+    }
+
+
+def nothing_read(report: PatrolReport) -> str | None:
+    """The one line to print (and exit non-zero on) when no source could be read at all."""
+    if not report.sources or report.sources_ok:
+        return None
+    kinds = Counter(r.error_kind or "error" for r in report.sources)
+    why = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+    n = len(report.sources)
+    which = "the one source" if n == 1 else f"all {n} sources"
+    return f"patrol: nothing could be read: {which} failed ({why})"
 
 
 def render_stories(stories: Sequence[StoryView], cfg: Config) -> str:
@@ -135,16 +170,19 @@ def render_stories(stories: Sequence[StoryView], cfg: Config) -> str:
 
 
 def render_sources(sources: Sequence[Source], rows: Mapping[str, SourceStatus]) -> str:
-    out = [f"{'source':<20} {'last fetch':<17} {'status':<8} {'items':>5} {'fails':>5}  error"]
+    head = f"{'source':<20} {'last fetch':<17} {'status':<8} {'items':>5} {'fails':>5}  "
+    out = [head + f"{'health':<14} {'since':<17} reason / error"]
     for s in sources:
         r = rows.get(s.id)
         if r is None:
             out.append(f"{s.id:<20} {'never':<17}")
             continue
         status = str(r.last_status) if r.last_status is not None else (r.last_error_kind or "-")
+        since = _local(r.health_since) if r.health != "ok" else ""
+        why = "; ".join(x for x in (r.health_reason, r.last_error or "") if x)
         out.append(
             f"{s.id:<20} {_local(r.last_fetch_at):<17} {status:<8} "
             f"{r.items_last if r.items_last is not None else '-':>5} "
-            f"{r.consecutive_failures:>5}  {r.last_error or ''}"
+            f"{r.consecutive_failures:>5}  {r.health:<14} {since:<17} {why}".rstrip()
         )
     return "\n".join(out)

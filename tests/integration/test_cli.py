@@ -81,3 +81,70 @@ def test_patrol_then_list(env: Path) -> None:
     assert json.loads(out)["posts_new"] == 0
     code, _, err = invoke("patrol", "--source", "ghost")
     assert code == 2 and "ghost" in err
+
+
+def test_a_patrol_that_reads_nothing_fails_with_one_line(env: Path, site: LocalSite) -> None:
+    from tests.fixtures.sites import FAULTS
+
+    entry = "  - id: {}\n    kind: rss\n    url: {}\n    allow_private: true\n"
+    broken = "".join(entry.format(sid, site.url(FAULTS[sid])) for sid in ("e500", "loop", "robots"))
+    good = (env / "sources.yaml").read_text(encoding="utf-8")
+    (env / "sources.yaml").write_text("sources:\n" + broken, encoding="utf-8")
+    code, out, err = invoke("patrol", "--once")
+    assert code == 1
+    line = err.strip().splitlines()[-1]  # after the log lines of each failure
+    assert line.startswith("patrol: nothing could be read: all 3 sources failed (")
+    assert "robots_disallowed" in line and "http_status_error" in line
+    assert "sources ok 0, failed 3" in out
+    code, out, err = invoke("patrol", "--once", "--json")
+    assert code == 1 and json.loads(out)["sources_ok"] == 0
+
+    # some read, some not: a normal patrol, exit 0; a repeat reports the feed's 304
+    (env / "sources.yaml").write_text(good + broken, encoding="utf-8")
+    code, out, err = invoke("patrol", "--once", "--json")
+    assert code == 0, err
+    assert json.loads(out)["sources_failed"] == 3
+    code, out, _ = invoke("patrol", "--once", "--source", "feed", "--json")
+    summary = json.loads(out)
+    assert (summary["pages"], summary["not_modified"]) == (1, 1)
+
+
+def test_sources_status_shows_health_with_its_reason_and_since_when(
+    env: Path, site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (env / "sources.yaml").read_text(encoding="utf-8")
+    # the portal's article pages changed: the detail selector matches nothing any more
+    text = text.replace('detail: {body: "div.article-content"}', 'detail: {body: "div.gone"}')
+    text += f"  - id: robots\n    kind: rss\n    url: {site.url('/private/list.html')}\n"
+    text += "    allow_private: true\n"
+    (env / "sources.yaml").write_text(text, encoding="utf-8")
+    code, _, err = invoke("patrol", "--once")
+    assert code == 0, err
+    code, out, _ = invoke("sources", "status", "--json")
+    status = {s["id"]: s for s in json.loads(out)}
+    portal = status["portal"]
+    assert portal["health"] == "broken_layout" and portal["items_last"] == 3
+    assert portal["health_reason"].startswith("detail pages give no body (3 read")
+    assert portal["health_since"] is not None
+    assert (status["robots"]["health"], status["robots"]["health_reason"]) == (
+        "blocked",
+        "robots.txt disallows it",
+    )
+    assert status["forum"]["health"] == "ok" and status["forum"]["health_since"] is None
+    code, out, _ = invoke("sources", "status")
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "broken_layout" in rows["portal"] and "detail pages give no body" in rows["portal"]
+    assert "blocked" in rows["robots"] and "robots.txt disallows it" in rows["robots"]
+
+
+def test_a_gbk_forum_served_as_iso_8859_1_reads_as_chinese(env: Path, site: LocalSite) -> None:
+    from tests.fixtures.sites import FORUM_ROWS, forum_page
+
+    # a common server misconfiguration: GBK bytes, `charset=ISO-8859-1` in the header
+    site.serve("/bbs/forum-2-1.html", forum_page(), content_type="text/html; charset=ISO-8859-1")
+    code, out, err = invoke("try", "forum", "--json")
+    assert code == 0, err
+    titles = [p["title"] for p in json.loads(out)["posts"]]
+    assert titles == [title for _, title, *_ in FORUM_ROWS]
+    code, out, err = invoke("patrol", "--once", "--source", "forum", "--json")
+    assert code == 0 and json.loads(out)["stories_new"] >= 1  # matching works on the titles

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sentinel.daemon import Daemon, load_checked
+from sentinel.workflow.service import Workflow
 from tests.daemon_kit import TZ, Clock, MailServer, write_county
 from tests.servers import LocalSite
 
@@ -153,14 +154,20 @@ async def test_one_event_on_three_sites_is_one_alert_and_a_later_copy_updates_it
         assert text.count("【新】") == 2 and "归并依据：同一事件：临湖小区" in text
         line = next(x for x in text.splitlines() if "女山湖论坛" in x and "来源" in x)
         assert set(line.split("：")[1].split("、")) == {"女山湖论坛", "明光新闻网", "港台转载站"}
-        assert "级别调整：重大→紧急：由 3 个来源转载" in text  # the copies count as spread
+        assert "级别调整：重大→紧急：" in text  # the copies count: spread or the news outlet
 
-        # the next duty patrol: a follow-up on the forum joins the story, no new alert
+        # the land office claims the event; the next duty patrol finds a follow-up on the
+        # forum: it joins the story, opens no alert, and the claimed alert is in the digest
+        flow = Workflow(store, d.cfg.settings)
+        await flow.add_user(
+            "wang", role="officer", department="zrzy", name="王", password="secret-pw", at=clock()
+        )
+        await flow.act(alert.id, "claim", "wang", at=clock.advance(minutes=10))
         publish(site, [*THREADS, FOLLOW_UP])
-        clock.advance(minutes=57)  # 11:02
+        clock.advance(minutes=47)  # 11:02
         second = await d.tick()
         assert second.duty and second.dispatch.failed == 0
-        assert len(await store.alerts(department="zrzy")) == 2
+        assert len(await store.alerts()) == 2
         grown = {s.id: s for s in await store.stories()}[event.id]
         assert [p.title for p in grown.posts][-1] == FOLLOW_UP[1]
         assert grown.posts[-1].placed_by == "event"

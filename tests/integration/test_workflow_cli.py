@@ -126,14 +126,15 @@ def test_sweep_and_reports_from_the_command_line(
     code, out, _ = invoke(
         "report", "assessment", "--from", "2026-11-23", "--to", "2026-11-23", "--json"
     )
-    (row,) = json.loads(out)
-    assert (row["department"], row["received"], row["late_claims"]) == ("lead", 4, 4)
+    rows = {r["department"]: (r["received"], r["late_claims"]) for r in json.loads(out)}
+    # each late claim is charged to the department that held the alert at its deadline
+    assert rows == {"jyj": (1, 1), "rlsb": (1, 1), "zjj": (1, 1), "zrzy": (1, 1), "lead": (0, 0)}
     code, out, _ = invoke(
         "report", "assessment", "--from", "2026-11-23", "--to", "2026-11-23", "--csv"
     )
     lines = out.splitlines()
     assert lines[0].startswith("department,received,claimed_on_time,late_claims")
-    assert lines[1].startswith("lead,4,0,4,")
+    assert lines[1].startswith("jyj,1,0,1,") and lines[2].startswith("lead,0,0,0,")
     code, out, _ = invoke("report", "daily", "--date", "2026-11-23", "--json")
     log = json.loads(out)
     assert log["new_stories"] == 4 and log["open_alerts_by_state"] == {"claimed": 4}
@@ -186,6 +187,8 @@ def test_reports_print_as_escaped_html_documents(
     assert code == 0, err
     assert out.startswith("<!DOCTYPE html>") and "<script" not in out
     assert "2026-11-23 至 2026-11-23" in out
-    # lead office: received 4, none claimed on time, 4 late claims; rate 0%
-    assert '<td class="n">4</td><td class="n">0</td><td class="n">4</td>' in out
+    # the land department let its alert (one event, two sites) pass its deadline: its row
+    # carries the late claim, at 0%, though the sweep designated it to the lead office
+    row = '<tr><td>自然资源局</td><td class="n">1</td><td class="n">0</td><td class="n">1</td>'
+    assert row in out
     assert '<td class="n">0%</td>' in out

@@ -110,6 +110,37 @@ def test_wrong_declaration_falls_through_to_detection() -> None:
     assert enc == "gb18030" and "女山湖镇群众反映问题" in text
 
 
+LIST = "".join(f"<li><a href='/t/{n}.html'>{TEXT}（{n}）</a></li>" for n in range(20))
+
+
+@pytest.mark.parametrize("latin", ["ISO-8859-1", "iso-8859-1", "windows-1252", "latin1"])
+def test_a_gbk_page_served_as_latin_reads_by_its_meta(latin: str) -> None:
+    body = f"<html><head><meta charset='gbk'></head><body><ul>{LIST}</ul></body></html>"
+    text, enc = decode_html(body.encode("gbk"), header_charset=latin)
+    assert enc == "gb18030" and text.count(TEXT) == 20
+
+
+def test_a_gbk_page_served_as_latin_without_meta_is_detected() -> None:
+    body = f"<html><body><ul>{LIST}</ul></body></html>".encode("gbk")
+    text, enc = decode_html(body, header_charset="ISO-8859-1")
+    assert enc == "gb18030" and text.count(TEXT) == 20
+    # a UTF-8 feed served as Latin-1: its bytes are valid UTF-8
+    feed = f"<?xml version='1.0'?><rss><channel><title>{TEXT}</title></channel></rss>"
+    text, enc = decode_xml(feed.encode("utf-8"), header_charset="ISO-8859-1")
+    assert enc == "utf-8" and TEXT in text
+    big5 = "<rss><channel><title>女山湖鎮強拆農戶房屋，補償款至今未到位</title></channel></rss>"
+    text, enc = decode_xml(
+        f"<?xml version='1.0' encoding='big5'?>{big5}".encode("big5hkscs"), header_charset="latin1"
+    )
+    assert enc == "big5hkscs" and "女山湖鎮" in text
+
+
+def test_a_latin_page_served_as_latin_stays_latin() -> None:
+    body = "<html><body><p>Café, résumé, naïve — ¿qué pasó?</p></body></html>".encode("cp1252")
+    text, enc = decode_html(body, header_charset="ISO-8859-1")
+    assert enc == "cp1252" and "Café, résumé, naïve" in text
+
+
 def test_meta_after_a_long_head_is_found() -> None:
     head = "<html><head><script>" + "var x = 1;\n" * 600 + "</script>"
     body = (head + '<meta charset="gbk"></head><body>' + TEXT + "</body></html>").encode("gbk")

@@ -87,6 +87,27 @@ def test_claim_deadline_in_off_duty_hours(duty: DutySchedule) -> None:
     assert duty.claim_deadline(utc) == at(2026, 10, 13, 9)
 
 
+def test_claim_deadline_counts_from_the_duty_patrol_that_delivers_the_story(
+    duty: DutySchedule,
+) -> None:
+    ten = at(2026, 10, 9, 10)
+    seconds_after = ten + timedelta(seconds=40)
+    # found by the 10:00 duty patrol a few seconds in: its digest delivers it, due by 11:00
+    assert duty.claim_deadline(seconds_after, delivered_by=ten) == at(2026, 10, 9, 11)
+    # the same moment between duty patrols: delivered at 11:00, due by 12:00
+    assert duty.claim_deadline(seconds_after) == at(2026, 10, 9, 12)
+    # a duty patrol that ran past the next one's time still leaves the next patrol after it
+    assert duty.claim_deadline(at(2026, 10, 9, 11, 5), delivered_by=ten) == at(2026, 10, 9, 12)
+    # the 22:00 patrol run at 02:00 (the daemon was down): read at 08:00, due by 09:00
+    assert duty.claim_deadline(at(2026, 10, 13, 2), delivered_by=at(2026, 10, 12, 22)) == at(
+        2026, 10, 13, 9
+    )
+    # the evening patrol on a Friday: due at Saturday's first patrol
+    assert duty.claim_deadline(
+        at(2026, 10, 16, 22) + timedelta(seconds=5), delivered_by=at(2026, 10, 16, 22)
+    ) == at(2026, 10, 17, 8)
+
+
 def test_cadence_is_configurable() -> None:
     cadence = CadenceSettings.model_validate(
         {"workday_interval": "30m", "offhours_interval": "3h", "day_start": 7}

@@ -146,8 +146,11 @@ def test_big5_page_by_header_charset() -> None:
 def test_source_encoding_overrides_a_wrong_header() -> None:
     body = '<ul><li><a href="/a">明光市政府工作报告</a></li></ul>'.encode("gbk")
     wrong = page(body, charset="iso-8859-1")
-    assert extract_list(html_source(), wrong)[0].title != "明光市政府工作报告"
+    # clearly Chinese bytes behind a Latin header are read as Chinese (fetch/charset.py) …
+    assert extract_list(html_source(), wrong)[0].title == "明光市政府工作报告"
     assert extract_list(html_source(encoding="gbk"), wrong)[0].title == "明光市政府工作报告"
+    # … but the operator's `encoding:` is always used, even a wrong one
+    assert extract_list(html_source(encoding="latin-1"), wrong)[0].title != "明光市政府工作报告"
 
 
 def test_links_join_base_href_and_bad_items_are_skipped() -> None:
@@ -281,6 +284,19 @@ def test_rss_feed_items() -> None:
     assert first.url == f"{BASE}/news/2001.html"  # fragment and utm_medium dropped
     assert first.body == "记者获悉，明光一工地拖欠农民工工资半年，工人多次讨薪无门。"
     assert first.published_at == datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+
+
+def test_a_gbk_feed_served_as_iso_8859_1_reads_as_chinese() -> None:
+    items = "".join(
+        f"<item><title>明光市女山湖镇强拆农户房屋（{n}）</title><link>/n/{n}</link></item>"
+        for n in range(20)
+    )
+    body = (
+        '<?xml version="1.0" encoding="gbk"?><rss version="2.0">'
+        f"<channel><title>新闻</title>{items}</channel></rss>"
+    ).encode("gbk")
+    posts = extract_list(rss_source(), page(body, content_type="text/xml", charset="ISO-8859-1"))
+    assert [p.title for p in posts] == [f"明光市女山湖镇强拆农户房屋（{n}）" for n in range(20)]
 
 
 def test_gbk_feed_by_declaration_and_by_http_header() -> None:

@@ -537,3 +537,11 @@ async def test_proxy_credentials_go_to_the_proxy(site: LocalSite, make: MakeFetc
     (headers,) = seen(site, "/via-proxy")
     assert headers["proxy-authorization"] == "Basic b3BzOnMzY3JldA=="  # ops:s3cret
     assert "authorization" not in headers
+
+
+async def test_the_private_address_refusal_names_its_opt_in(
+    site: LocalSite, make: MakeFetcher
+) -> None:
+    with pytest.raises(AddressRefused) as e:
+        await make().get(site.url("/"), policy=FetchPolicy(source_id="intranet"))
+    assert "allow_private: true" in str(e.value) and e.value.source_id == "intranet"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from sentinel.sources.health import (
@@ -25,6 +27,7 @@ SERVER = Observation(status=503)
 FORBIDDEN = Observation(status=403)
 TOO_MANY = Observation(status=429)
 CAPTCHA = Observation(status=200, items=0, blocked_page=True)
+ROBOTS = Observation(status=None, error_kind="robots_disallowed")
 
 
 def run(*observations: Observation, policy: Policy | None = None) -> list[Event | None]:
@@ -91,7 +94,9 @@ def test_policy_needs_at_least_one_failure() -> None:
         Policy(failures=0)
 
 
-@pytest.mark.parametrize("obs", [FORBIDDEN, TOO_MANY, CAPTCHA], ids=["403", "429", "captcha"])
+@pytest.mark.parametrize(
+    "obs", [FORBIDDEN, TOO_MANY, CAPTCHA, ROBOTS], ids=["403", "429", "captcha", "robots"]
+)
 def test_blocked_at_once_and_cleared(obs: Observation) -> None:
     events = run(GOOD, obs, obs, GOOD)
     raised = events[1]
@@ -99,6 +104,12 @@ def test_blocked_at_once_and_cleared(obs: Observation) -> None:
     assert events[2] is None
     cleared = events[3]
     assert cleared is not None and (cleared.kind, cleared.state) == (CLEARED, State.blocked)
+
+
+def test_a_robots_disallow_is_the_site_blocking_us_not_an_outage() -> None:
+    health, event = step(Health(), ROBOTS)
+    assert health.state is State.blocked and health.failures == 0
+    assert event is not None and event.reason == "robots.txt disallows it"
 
 
 def test_one_problem_giving_way_to_another_raises_the_new_one() -> None:
@@ -140,3 +151,17 @@ def test_a_content_page_with_a_login_box_does_not_look_blocked() -> None:
         f"<table>{posts}</table><p>有人说访问过于频繁被封了，其实是网络问题。</p></body></html>"
     )
     assert not looks_blocked(text)
+
+
+def test_detail_pages_without_bodies_are_a_broken_layout_until_bodies_come_back() -> None:
+    listed = Observation(status=200, items=5, titles_found=5, dates_found=5)
+    empty = replace(listed, details_read=3, details_empty=3)
+    health, event = step(classify([listed]), empty)
+    assert health.state is State.broken_layout and event is not None
+    assert event.reason.startswith("detail pages give no body (3 read")
+    # the next patrol has no new posts, so reads no detail page: that proves nothing either way
+    kept, event = step(health, listed)
+    assert kept.state is State.broken_layout and event is None
+    # one detail page with a body: the selector works (others may be image-only posts)
+    fixed, event = step(kept, replace(listed, details_read=2, details_empty=1))
+    assert fixed.state is State.ok and event is not None and event.kind == CLEARED

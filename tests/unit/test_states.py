@@ -145,7 +145,7 @@ def test_the_whole_loop_leaves_a_complete_audit_trail() -> None:
     assert state.extension_days == 3  # the asked days, granted as asked
     assert [e.action for e in events] == [a.kind for a, _ in steps]
     assert all(e.from_state == prev.to_state for prev, e in itertools.pairwise(events))
-    assert events[0].data == {"late": False}
+    assert events[0].data == {"late": False, "department": "mg-zrzy"}
     assert events[3].data == {"days": 3, "asked": 3}
     assert events[5].link == "https://weibo.com/mingguang/1"
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -155,19 +155,27 @@ def test_the_whole_loop_leaves_a_complete_audit_trail() -> None:
 def test_a_claim_after_the_deadline_is_late() -> None:
     late_time = datetime(2026, 10, 9, 11, 1, tzinfo=TZ)
     after, event = apply(alert(State.new), Action(kind=ActionKind.claim), OFFICER, late_time)
-    assert after.late_claim and event.data == {"late": True}
+    assert after.late_claim and event.data == {"late": True, "department": "mg-zrzy"}
     assert after.claimed_by == "li" and after.claimed_at == late_time
 
 
-def test_designation_lands_in_claimed_as_a_late_claim() -> None:
+def test_designation_after_the_claim_deadline_is_a_late_claim_of_the_department_left() -> None:
+    late_time = datetime(2026, 10, 9, 11, 1, tzinfo=TZ)
     action = Action(kind=ActionKind.designate, department="mg-zjj", note="逾期未认领")
-    after, event = apply(alert(State.new), action, LEAD, NOW)
+    after, event = apply(alert(State.new), action, LEAD, late_time)
     assert after.state is State.claimed and after.late_claim
     assert after.department == "mg-zjj" and after.claimed_by is None
     assert event.data == {"late": True, "department": "mg-zjj", "from_department": "mg-zrzy"}
     # without a target it stays with the department it was routed to
-    kept, _ = apply(alert(State.new), Action(kind=ActionKind.designate), LEAD, NOW)
-    assert kept.department == "mg-zrzy"
+    kept, _ = apply(alert(State.new), Action(kind=ActionKind.designate), LEAD, late_time)
+    assert kept.department == "mg-zrzy" and kept.late_claim
+
+
+def test_designation_before_the_claim_deadline_is_not_late() -> None:
+    action = Action(kind=ActionKind.designate, department="mg-zjj", note="多部门，指定住建局")
+    after, event = apply(alert(State.new), action, LEAD, NOW)
+    assert after.state is State.claimed and not after.late_claim
+    assert event.data == {"late": False, "department": "mg-zjj", "from_department": "mg-zrzy"}
 
 
 def test_reroute_sends_the_alert_back_to_new_for_the_other_department() -> None:

@@ -84,7 +84,8 @@ async def test_the_lead_office_board_designates_reroutes_and_decides_extensions(
         )
         assert r.headers["location"] == "/board"
         row = await desk.store.alert(wages)
-        assert (row.state, row.late_claim, row.department) == ("claimed", True, "rlsb")
+        # designated at 10:00, before its 11:00 claim deadline: not a late claim
+        assert (row.state, row.late_claim, row.department) == ("claimed", False, "rlsb")
         r = await c.post(
             f"/api/alerts/{fees}/actions",
             json={"action": "reroute", "department": "zjj", "note": "属住建"},
@@ -138,15 +139,16 @@ async def test_leaders_read_the_log_and_the_assessment_with_chart_and_csv(desk: 
         page = (await c.get("/reports/assessment?from=2026-11-23&to=2026-11-23")).text
         bars = dict(re.findall(r"<title>(\S+) (\S+)</title></rect>", page))
         # zrzy: one alert claimed on time, the other still inside its claim deadline (11:00);
-        # rlsb's was designated (late); jyj's and zjj's deadlines have not passed: no rate yet
-        assert bars == {"自然资源局": "100%", "人社局": "0%", "教体局": "—", "住建局": "—"}
+        # rlsb's was designated before its claim deadline, which is on time; jyj's and zjj's
+        # deadlines have not passed: no rate yet
+        assert bars == {"自然资源局": "100%", "人社局": "100%", "教体局": "—", "住建局": "—"}
         widths = re.findall(r'<rect class="bar" x="90" y="\d+" width="([\d.]+)"', page)
-        assert sorted(float(w) for w in widths) == [0.0, 0.0, 0.0, 200.0]
+        assert sorted(float(w) for w in widths) == [0.0, 0.0, 200.0, 200.0]
         r = await c.get("/reports/assessment.csv?from=2026-11-23&to=2026-11-23")
         assert r.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
         rlsb = next(x for x in rows if x["department"] == "rlsb")
-        assert (rlsb["received"], rlsb["late_claims"]) == ("1", "1")
+        assert (rlsb["received"], rlsb["late_claims"]) == ("1", "0")
         data = (await c.get("/api/reports/assessment?from=2026-11-23&to=2026-11-23")).json()
         assert {r["department"] for r in data} == {"zrzy", "rlsb", "jyj", "zjj"}
         r = await c.get("/reports/assessment?from=2026-11-24&to=2026-11-01")

@@ -17,8 +17,8 @@
         major: {reply_workdays: 5, public_response: 48h}
         board: {reply_days: 3, max_days: 5}
 
-Defaults are DESIGN.md's deadline table; each severity block starts from its own defaults, so
-`major: {first_report: 1h}` keeps major's 5-day reply.
+Defaults are the deadline table of docs/workflow.md; each severity block starts from its own
+defaults, so `major: {first_report: 1h}` keeps major's 5-day reply.
 """
 
 from __future__ import annotations

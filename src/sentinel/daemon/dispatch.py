@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sentinel.config.models import SentinelFile
 from sentinel.daemon.digests import digest_alerts, health_notes, lead_office
+from sentinel.daemon.notices import designation_notice
 from sentinel.errors import ConfigError
 from sentinel.notify import (
     Channel,
@@ -31,6 +32,7 @@ from sentinel.notify import (
 )
 from sentinel.notify.digest import DEADLINE_LABELS, SourceNote, one_line
 from sentinel.store import AlertRow, Deliveries, DigestItem, OutboxItem, Store
+from sentinel.workflow.charges import DESIGNATED
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,18 @@ class Dispatcher:
         message = push_message(
             shown, recipients=emails, office=self.settings.notify.office, now=self.clock(), key=key
         )
-        if item.kind == "reminder":
+        if item.kind == "reminder" and item.step == DESIGNATED:
+            names = {d.id: d.name for d in self.settings.departments}
+            message = designation_notice(
+                alert,
+                shown,
+                left=names.get(item.recipient, item.recipient),
+                office=self.settings.notify.office,
+                recipients=emails,
+                now=self.clock(),
+                key=key,
+            )
+        elif item.kind == "reminder":
             label = DEADLINE_LABELS.get(item.step, item.step)
             subject = f"【{self.settings.notify.office}】提醒：{label}已超期：{alert.title}"
             message = dataclasses.replace(message, subject=one_line(subject)[:200])

@@ -7,6 +7,11 @@ Each tick:
 3. after a duty patrol: recheck deleted posts, sweep deadlines, queue one digest per department
    (the lead office's also when only source health changed, see digests.py);
 4. dispatch what the outbox and the digest table hold (dispatch.py).
+
+Beside the ticks, the courier (courier.py) sends each critical push as soon as its transaction
+commits, while the patrol is still reading other sites. Stopping cuts the reads in flight
+(pipeline/cut.py): a tick cut short records only the sources it finished and leaves the duty
+work (sweep, digests) to the next start, which patrols the rest.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from sentinel.config import Config
+from sentinel.daemon.courier import Courier
 from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
 from sentinel.daemon.reload import ConfigWatcher, load_checked
 from sentinel.pipeline import Clock, Patrol, utcnow
+from sentinel.pipeline.cut import KIND as CUT
 from sentinel.recheck import recheck_gone
 from sentinel.schedule import Ticker, due_sources, is_duty_patrol, last_duty_patrol, with_heightened
 from sentinel.store import Deliveries, database_url
@@ -68,6 +75,7 @@ class Daemon:
         self._patrol: Patrol | None = None
         self.last_tick: TickReport | None = None
         self.ticker: Ticker | None = None
+        self.courier = Courier(self._dispatch)
 
     @property
     def patrol(self) -> Patrol:
@@ -81,11 +89,14 @@ class Daemon:
     async def open(self) -> Daemon:
         """Upgrade the database and open the patrol services."""
         self._patrol = await Patrol.open(self.cfg, database_url=self.db_url(), clock=self.clock)
+        self._patrol.store.on_push(self.courier.wake)
+        self.courier.start()
         self.watcher.start()
         return self
 
     async def close(self) -> None:
         await self.watcher.close()
+        await self.courier.stop()
         if self._patrol is not None:
             patrol, self._patrol = self._patrol, None
             await patrol.close()
@@ -113,16 +124,28 @@ class Daemon:
             return
         # the matcher, fetch policy and deadline policy are built from the configuration
         old = self._patrol
-        self._patrol = await Patrol.open(
+        new = await Patrol.open(
             cfg, database_url=self._database_url or database_url(cfg.settings), clock=self.clock
         )
-        self.cfg = cfg
-        if old is not None:
-            await old.close()
+        new.store.on_push(self.courier.wake)
+        async with self.courier.paused():  # not while it sends through the old store
+            self._patrol, self.cfg = new, cfg
+            if old is not None:
+                await old.close()
+
+    async def _dispatch(self) -> DispatchReport:
+        return await Dispatcher(
+            self.patrol.store,
+            self.cfg.settings,
+            clock=self.clock,
+            env=self.env,
+            source_names={s.id: s.name or s.id for s in self.cfg.sources.sources},
+        ).run()
 
     async def tick(self, *, force_duty: bool = False) -> TickReport:
         """One tick (see the module docstring). `force_duty`: treat it as a duty patrol."""
         await self._reload()
+        dispatched_before = self.courier.totals
         now = self.clock()
         cfg, patrol = self.cfg, self.patrol
         heightened = cfg.settings.workflow.cadence.heightened
@@ -134,13 +157,21 @@ class Daemon:
         failures = {s.source_id: s.consecutive_failures for s in statuses}
         due = due_sources(now, schedule, cfg.sources.sources, ran, failures=failures)
         duty = force_duty or is_duty_patrol(now, schedule, state.get(DUTY))
+        slot = last_duty_patrol(now, schedule)
         posts_new = 0
         if due:
             log.info("patrolling %d due sources", len(due))
-            report = await patrol.run(due)
+            # a duty patrol's digest delivers what it finds: claim deadlines count from its slot
+            report = await patrol.run(due, duty_at=slot if duty else None)
             posts_new = report.posts_new
+            cut = {r.source_id for r in report.sources if r.error_kind == CUT}
             # written after the patrol: one cut short is patrolled again, never skipped
-            await deliveries.set_schedule_state({_SOURCE + s.id: now for s in due})
+            await deliveries.set_schedule_state(
+                {_SOURCE + s.id: now for s in due if s.id not in cut}
+            )
+            if cut:
+                log.warning("stopping: %d sources cut short, patrolled at the next start", len(cut))
+                duty = False  # the next start runs this duty patrol, with its digests
         digests = 0
         if duty:
             await recheck_gone(patrol)
@@ -149,19 +180,14 @@ class Daemon:
             queued_at = max(now, self.clock())
             digests = await queue_digests(
                 patrol.store,
-                duty_at=last_duty_patrol(now, schedule),
+                duty_at=slot,
                 since=state.get(DUTY),
                 at=queued_at,
                 lead_office=lead_office(cfg.settings),
             )
             await deliveries.set_schedule_state({DUTY: queued_at})
-        dispatched = await Dispatcher(
-            patrol.store,
-            cfg.settings,
-            clock=self.clock,
-            env=self.env,
-            source_names={s.id: s.name or s.id for s in cfg.sources.sources},
-        ).run()
+        await self.courier.deliver()
+        dispatched = self.courier.since(dispatched_before)  # the pushes sent meanwhile too
         self.last_tick = TickReport(
             at=now,
             patrolled=tuple(s.id for s in due),
@@ -188,6 +214,7 @@ class Daemon:
             self.tick_interval,
         )
         await stop.wait()
+        self.patrol.cut.cut()  # a hanging site must not hold the shutdown
         log.warning("stopping: no new ticks; waiting up to %.0f s for the running one", grace)
         clean = await self.ticker.stop(grace)
         log.warning("sentinel stopped%s", "" if clean else " (a tick was cut)")

@@ -17,6 +17,7 @@ from sentinel.extract.dates import has_zone, parse_date
 from sentinel.extract.feedfast import extract_feed_fast
 from sentinel.extract.feeditem import entry_post
 from sentinel.extract.post import Post, first_per_url
+from sentinel.fetch.charset import trusted_header
 from sentinel.fetch.page import Page
 
 
@@ -32,9 +33,10 @@ def extract_feed_reference(src: Source, page: Page) -> list[Post]:
     if not page.body.strip():  # feedparser calls an empty document a fine, empty feed
         raise ExtractError("not an RSS or Atom feed (empty body)", url=page.url, source_id=src.id)
     headers = {"content-location": page.url}
-    if page.content_type or page.charset:
+    charset = trusted_header(page.body, page.charset)  # not a Latin default over Chinese bytes
+    if page.content_type or charset:
         ctype = page.content_type or "application/xml"
-        headers["content-type"] = f"{ctype}; charset={page.charset}" if page.charset else ctype
+        headers["content-type"] = f"{ctype}; charset={charset}" if charset else ctype
     if src.encoding:  # the operator knows better than the feed's declaration
         headers["content-type"] = (
             f"{page.content_type or 'application/xml'}; charset={src.encoding}"

@@ -15,6 +15,13 @@ NULs in them, and when it names a legacy CJK charset for bytes that are valid, n
 page saved from a browser keeps `charset=gb2312` while its bytes are UTF-8, and CJK text in GBK
 or Big5 is practically never valid UTF-8. GB2312/GBK are decoded as GB18030 and Big5 as
 Big5-HKSCS, the supersets, so characters outside the old tables survive.
+
+A Latin charset in the header (ISO-8859-1, windows-1252: a web server's default, not the page's
+choice) decodes any bytes at all, so it cannot fail the check above: a GBK page served that way
+would read as mojibake, silently. When the header names a Latin charset and the bytes are
+clearly CJK (nearly all non-ASCII bytes come in pairs, as GBK, Big5 and UTF-8 write Chinese,
+while Latin text has lone accented letters), the page's own `<meta>` / XML declaration is taken
+first, then UTF-8, then detection; the header stands when none of them holds.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+from collections.abc import Iterator
 
 from charset_normalizer import from_bytes
 
@@ -154,7 +162,12 @@ def _decode(
     if found is not None:
         return found
     if header_charset:
-        result = _declared(body, _codec(header_charset))
+        codec = _codec(header_charset)
+        if codec is not None and _latin(codec) and _looks_cjk(body):
+            found = _cjk_instead(body, html=html)
+            if found is not None:
+                return found
+        result = _declared(body, codec)
         if result is not None:
             return result
     label = _meta_charset(body) if html else _xml_charset(body)
@@ -173,6 +186,19 @@ def _decode(
     if detected is not None:
         return body.decode(detected, errors="replace"), detected
     return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def trusted_header(body: bytes, header_charset: str | None, *, html: bool = False) -> str | None:
+    """The header's charset, or None when it is a Latin one the bytes plainly contradict (for
+    parsers that decode by themselves, such as feedparser: they fall back to the document's own
+    declaration and detection)."""
+    if not header_charset:
+        return None
+    codec = _codec(header_charset)
+    contradicted = codec is not None and _latin(codec) and _looks_cjk(body)
+    if contradicted and _cjk_instead(body, html=html) is not None:
+        return None
+    return header_charset
 
 
 def _codec(label: str) -> str | None:
@@ -244,3 +270,61 @@ def _detect(body: bytes) -> str | None:
     if best is None:
         return None
     return _codec(best.encoding)
+
+
+def _latin(codec: str) -> bool:
+    return codec.startswith(("cp125", "iso8859-", "latin"))
+
+
+_HIGH = re.compile(rb"[\x80-\xff]+")
+CJK_PAIRED = 0.8  # share of non-ASCII bytes in runs of two or more: CJK ~1.0, Latin text ~0
+
+
+def _looks_cjk(body: bytes) -> bool:
+    """Whether the non-ASCII bytes look like Chinese (runs of 2+), not lone Latin letters."""
+    sample = body[:DETECT_SAMPLE]
+    runs = [len(m) for m in _HIGH.findall(sample)]
+    high = sum(runs)
+    return high >= 4 and sum(n for n in runs if n >= 2) >= CJK_PAIRED * high
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def _mostly_cjk(text: str) -> bool:
+    """Whether the non-ASCII characters are mostly Chinese (ideographs, CJK punctuation)."""
+    wide = sum(not c.isascii() for c in text[:DETECT_SAMPLE])
+    return wide > 0 and len(_CJK.findall(text[:DETECT_SAMPLE])) >= CJK_PAIRED * wide
+
+
+def _cjk_instead(body: bytes, *, html: bool) -> tuple[str, str] | None:
+    """The page as UTF-8, its own declaration or a detected CJK charset, when that reads as
+    Chinese; None: keep the header's. Valid UTF-8 is UTF-8 (its accented Latin letters come in
+    byte pairs too, and would read as hanzi in GBK); GBK and Big5 are practically never valid
+    UTF-8."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return (text, "utf-8") if _mostly_cjk(text) else None
+    for found in _cjk_candidates(body, html=html):
+        if _mostly_cjk(found[0]):
+            return found
+    return None
+
+
+def _cjk_candidates(body: bytes, *, html: bool) -> Iterator[tuple[str, str]]:
+    label = _meta_charset(body) if html else _xml_charset(body)
+    codec = _codec(label) if label else None
+    if codec is not None and not _latin(codec):
+        found = _declared(body, codec)
+        if found is not None:
+            yield found
+    detected = _detect(body)
+    for name in dict.fromkeys((detected, "gb18030", "big5hkscs")):
+        if name in _CJK_LEGACY:
+            try:
+                yield body.decode(name), name
+            except UnicodeDecodeError:
+                continue

@@ -15,12 +15,13 @@ from types import TracebackType
 
 from sentinel.cluster.grouping import Grouper, rules_of
 from sentinel.config import Config, Severity, Source
-from sentinel.errors import FetchError, HTTPStatusError, SentinelError
+from sentinel.errors import FetchError, HTTPStatusError, Interrupted, SentinelError
 from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.locks import PriorityLock
 from sentinel.match import Matcher
+from sentinel.pipeline.cut import Cut
 from sentinel.pipeline.records import (
     Clock,
     PatrolReport,
@@ -74,6 +75,8 @@ class Patrol(StoryWriter):
         # the calendar and duty schedule that deadlines count on, built once per patrol
         self.policy = build_policy(cfg.settings)
         self._post_mark = 0  # story posts up to this id are in the index
+        self.duty_at: datetime | None = None
+        self.cut = Cut()  # the daemon cuts the reads in flight when it stops
 
     @classmethod
     async def open(
@@ -161,9 +164,14 @@ class Patrol(StoryWriter):
         sources: Sequence[Source] | None = None,
         *,
         progress: Callable[[SourceReport], None] | None = None,
+        duty_at: datetime | None = None,
     ) -> PatrolReport:
-        """Patrol every enabled source (or the given ones) with a bounded worker pool."""
+        """Patrol every enabled source (or the given ones) with a bounded worker pool.
+
+        `duty_at`: this run is the duty patrol scheduled then; its digest delivers the stories
+        found, so their claim deadlines count from it (workflow/duty.py)."""
         started = time.perf_counter()
+        self.duty_at = duty_at
         todo = [s for s in (sources if sources is not None else self.cfg.sources.sources)]
         todo = [s for s in todo if s.enabled or sources is not None]
         await self._load_index()
@@ -193,6 +201,7 @@ class Patrol(StoryWriter):
         order = {s.id: i for i, s in enumerate(todo)}
         reports.sort(key=lambda r: order.get(r.source_id, 0))
         self._validators, self._preloaded = {}, frozenset()
+        self.duty_at = None
         await self.store.flush()
         return PatrolReport(sources=tuple(reports), elapsed=time.perf_counter() - started)
 
@@ -208,6 +217,9 @@ class Patrol(StoryWriter):
             for list_url in src.list_urls:
                 url = list_url
                 await self._patrol_list(src, policy, list_url, tally)
+        except Interrupted as e:  # not the source's fault: no health, no fetch record
+            log.info("source cut short: %s", e, extra={"source_id": source.id, "url": url})
+            return self._report(source, tally, started, error=e, url=url)
         except SentinelError as e:
             log.warning(
                 "source failed: %s",
@@ -242,6 +254,8 @@ class Patrol(StoryWriter):
             titles_found=tally.items,  # extraction keeps only items with a title
             dates_found=tally.dated,
             blocked_page=tally.blocked,
+            details_read=tally.details_read,
+            details_empty=tally.details_empty,
         )
         before = self._health.get(source.id, Health())
         after, event = health_step(before, obs)
@@ -327,9 +341,10 @@ class Patrol(StoryWriter):
     ) -> ListRead:
         started = self.clock()
         try:
-            return await self.reader.read_list(
-                src, policy, url, validators, first=page_no == 0, more=page_no + 1 < src.pages
-            )
+            async with self.cut.reading():
+                return await self.reader.read_list(
+                    src, policy, url, validators, first=page_no == 0, more=page_no + 1 < src.pages
+                )
         except FetchError as e:
             e.source_id = e.source_id or src.id
             e.url = e.url or url
@@ -383,7 +398,7 @@ class Patrol(StoryWriter):
         )
 
     async def _details(
-        self, src: Source, policy: FetchPolicy, posts: Sequence[Post]
+        self, src: Source, policy: FetchPolicy, posts: Sequence[Post], tally: Tally
     ) -> tuple[list[Post], dict[str, Page]]:
         """The posts completed from their own pages (a failure keeps the list's version), and
         those pages by post URL.
@@ -401,7 +416,9 @@ class Patrol(StoryWriter):
                     "detail page skipped: not on the source's site (add its host to `hosts:`)",
                     extra={"source_id": src.id, "url": post.url},
                 )
-        done = {d.post.url: d for d in await self.reader.read_details(src, policy, wanted)}
+        async with self.cut.reading():
+            read = await self.reader.read_details(src, policy, wanted)
+        done = {d.post.url: d for d in read}
         pages: dict[str, Page] = {}
         out: list[Post] = []
         for post in posts:
@@ -412,6 +429,8 @@ class Patrol(StoryWriter):
             out.append(d.post)
             if d.page is not None:
                 pages[d.post.url] = d.page
+                tally.details_read += 1
+                tally.details_empty += not d.post.body.strip()
             elif d.failure is not None:
                 log.info(
                     "detail page failed: %s",
@@ -454,7 +473,7 @@ class Patrol(StoryWriter):
             return await self._store_fresh(src, policy, page, fresh, tally)
         # A post whose title alone is critical does not wait for the other posts' pages: its
         # own page is read and stored (in the urgent lane) as a batch of its own, so its push
-        # is queued at once (DESIGN: critical events are pushed at once).
+        # is queued at once (docs/workflow.md: critical alerts are pushed at once).
         rest = [p for p in fresh if p not in first]
         done = await asyncio.gather(
             self._store_fresh(src, policy, page, first, tally),
@@ -478,7 +497,7 @@ class Patrol(StoryWriter):
         pages: dict[str, Page] = {}
         if src.detail is not None:
             tally.details += len(fresh)
-            fresh, pages = await self._details(src, policy, fresh)
+            fresh, pages = await self._details(src, policy, fresh, tally)
         hits = {
             p.url: tuple(self.matcher.match(p.text, territorial=src.territorial)) for p in fresh
         }

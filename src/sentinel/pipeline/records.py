@@ -96,6 +96,8 @@ class Tally:
     dated: int = 0  # items with a published time (a layout change loses them)
     status: int | None = None  # of the last list page fetched
     blocked: bool = False  # a list page came back as a captcha / anti-bot wall
+    details_read: int = 0  # posts' own pages read
+    details_empty: int = 0  # of those, posts still without a body (a selector matching nothing)
     posts_new: int = 0
     hits_new: int = 0
     stories_new: int = 0

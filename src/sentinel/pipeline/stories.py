@@ -34,6 +34,7 @@ class StoryWriter:
     _region: tuple[str, ...]  # region words, folded: places the event step always knows
     _index_loaded: bool
     _post_mark: int
+    duty_at: datetime | None  # the duty patrol this run is, whose digest delivers its stories
 
     async def _store_with_hits(
         self,
@@ -100,6 +101,7 @@ class StoryWriter:
                             severity=severity.value,
                             board=src.board,
                             detected_at=now,
+                            delivered_by=self.duty_at,
                         )
                         tally.stories_new += 1
                         born.add(story_id)

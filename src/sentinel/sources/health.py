@@ -4,9 +4,11 @@ A source that silently stops yielding posts is the failure operators miss, so ea
 observation of a source is folded into its `Health`; a change of state yields one `Event`
 (raised when a problem starts, cleared when the source recovers), never one per patrol.
 
-    broken_layout  the fetch succeeded but items found before are gone, or lost titles/dates
+    broken_layout  the fetch succeeded but items found before are gone, or lost titles/dates,
+                   or every detail page read gave no body (the detail selector matches nothing)
     unreachable    N consecutive failed fetches (timeouts, DNS, 5xx, 404 …); N defaults to 3
-    blocked        403 / 429, or a 200 page that is a captcha / anti-bot wall (looks_blocked)
+    blocked        403 / 429, a 200 page that is a captcha / anti-bot wall (looks_blocked), or
+                   the site's own robots.txt disallowing the page (its rule, not an outage)
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Observation:
     titles_found: int = 0  # of those, with a title
     dates_found: int = 0  # of those, with a published time
     blocked_page: bool = False  # the body looked like a captcha wall (see looks_blocked)
+    details_read: int = 0  # posts' own pages read in this patrol
+    details_empty: int = 0  # of those, the posts left without a body
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,6 +71,8 @@ class Event:
 RAISED = "raised"
 CLEARED = "cleared"
 BLOCKING_STATUSES = frozenset({403, 429})
+ROBOTS = "robots_disallowed"  # the error kind of errors.RobotsDisallowed
+NO_BODIES = "detail pages give no body"
 
 
 def step(
@@ -89,6 +95,8 @@ def classify(history: Iterable[Observation], policy: Policy | None = None) -> He
 def _observe(h: Health, obs: Observation, policy: Policy) -> Health:
     if obs.status in BLOCKING_STATUSES:
         return replace(h, state=State.blocked, failures=0, reason=f"HTTP {obs.status}")
+    if obs.error_kind == ROBOTS:
+        return replace(h, state=State.blocked, failures=0, reason="robots.txt disallows it")
     if obs.error_kind is not None or obs.status is None or not 200 <= obs.status < 300:
         failures = h.failures + 1
         what = obs.error_kind or (f"HTTP {obs.status}" if obs.status else "no response")
@@ -108,6 +116,12 @@ def _observe(h: Health, obs: Observation, policy: Policy) -> Health:
         return replace(h, state=State.broken_layout, reason="items have lost their titles")
     if h.had_dates and obs.dates_found == 0:
         return replace(h, state=State.broken_layout, reason="items have lost their dates")
+    if obs.details_read and obs.details_empty == obs.details_read:
+        reason = f"{NO_BODIES} ({obs.details_read} read; the detail selector matches nothing)"
+        return replace(h, state=State.broken_layout, reason=reason)
+    if not obs.details_read and h.state is State.broken_layout and h.reason.startswith(NO_BODIES):
+        # detail pages are read for new posts only: none read says nothing about the selector
+        return h
     return Health(
         state=State.ok,
         had_items=True,

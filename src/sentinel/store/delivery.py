@@ -111,9 +111,10 @@ class Deliveries:
     async def fan_out(self, item: OutboxItem, recipients: Sequence[str], *, at: datetime) -> None:
         """Replace a push queued for nobody in particular ("") by one row per recipient.
 
-        In one transaction: the wildcard row is marked sent exactly when its rows exist.
+        In one transaction: the wildcard row is marked sent exactly when its rows exist. Like
+        `claim`, in the urgent lane: a push must not queue behind a patrol's writes.
         """
-        async with self.store.transaction() as tx:
+        async with self.store.transaction(urgent=True) as tx:
             conn = tx.connection
             if recipients:
                 stmt = dialect_insert(conn.dialect.name, outbox).on_conflict_do_nothing(
@@ -146,7 +147,7 @@ class Deliveries:
     async def claim(self, table: str, row_id: int, *, until: datetime) -> bool:
         """Count an attempt and hold the row until `until`; False if it was sent meanwhile."""
         t = _TABLES[table]
-        async with self.store.transaction() as tx:
+        async with self.store.transaction(urgent=True) as tx:
             with translate_errors(f"claiming a {table} row"):
                 result = await tx.connection.execute(
                     update(t)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
@@ -145,6 +145,11 @@ class Store:
         self.engine = engine
         self._write_lock: PriorityLock | None = PriorityLock() if single_writer(engine) else None
         self._pending: list[FetchRecord | HealthRecord] = []
+        self._on_push: list[Callable[[], None]] = []
+
+    def on_push(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after each commit that queued a push (the daemon sends it at once)."""
+        self._on_push.append(callback)
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -205,7 +210,11 @@ class Store:
         # An urgent write (a critical post) carries nothing else: its push must not wait.
         carry = not urgent and len(self._pending) >= FETCH_CARRY
         async with self._write(urgent, carry=carry) as conn:
-            yield Tx(conn)
+            tx = Tx(conn)
+            yield tx
+        if tx.pushed:
+            for callback in self._on_push:
+                callback()
 
     @asynccontextmanager
     async def _write(

@@ -77,6 +77,7 @@ class Tx:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
         self._dialect = connection.dialect.name
+        self.pushed = False  # a push was queued: the store tells its listeners at commit
 
     @property
     def connection(self) -> AsyncConnection:
@@ -232,6 +233,7 @@ class Tx:
         )
         with translate_errors("queueing a push"):
             result = await self._conn.execute(stmt)
+            self.pushed = self.pushed or bool(result.rowcount)
             return bool(result.rowcount)
 
     async def update_counts(

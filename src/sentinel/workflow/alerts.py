@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sentinel.config.models import SentinelFile, Severity
@@ -38,19 +38,25 @@ def deadline_columns(d: Deadlines) -> dict[str, Any]:
     }
 
 
-def stored_deadlines(row: AlertRow) -> Deadlines:
+def stored_deadlines(row: AlertRow, tz: tzinfo | None = None) -> Deadlines:
+    """The row's deadlines; in `tz` when given (the store keeps UTC, people read local time)."""
+
+    def local(when: datetime | None) -> datetime | None:
+        return when.astimezone(tz) if when is not None and tz is not None else when
+
     return Deadlines(
-        claim=row.claim_due,
-        first_report=row.first_report_due,
-        verification=row.verification_due,
-        extension_request=row.extension_request_due,
-        reply=row.reply_due,
-        public_response=row.public_response_due,
+        claim=row.claim_due.astimezone(tz) if tz is not None else row.claim_due,
+        first_report=local(row.first_report_due),
+        verification=local(row.verification_due),
+        extension_request=local(row.extension_request_due),
+        reply=local(row.reply_due),
+        public_response=local(row.public_response_due),
         provisional=row.provisional,
     )
 
 
-def alert_state(row: AlertRow) -> AlertState:
+def alert_state(row: AlertRow, tz: tzinfo | None = None) -> AlertState:
+    """The state machine's view of a row; `tz`: the zone its refusals show times in."""
     return AlertState(
         state=State(row.state),
         department=row.department,
@@ -59,7 +65,7 @@ def alert_state(row: AlertRow) -> AlertState:
         late_claim=row.late_claim,
         extension_pending=row.extension_pending,
         extension_days=row.extension_days,
-        deadlines=stored_deadlines(row),
+        deadlines=stored_deadlines(row, tz),
     )
 
 
@@ -121,9 +127,13 @@ async def open_alert(
     severity: str,
     board: bool,
     detected_at: datetime,
+    delivered_by: datetime | None = None,
 ) -> int | None:
-    """The story's one alert, with its deadlines and its first audit record."""
-    d = compute_deadlines(policy, severity=severity, detected_at=detected_at, board=board)
+    """The story's one alert, with its deadlines and its first audit record. `delivered_by`:
+    the scheduled time of the duty patrol that found it, which the claim deadline counts from."""
+    d = compute_deadlines(
+        policy, severity=severity, detected_at=detected_at, board=board, delivered_by=delivered_by
+    )
     alert_id = await tx.open_alert(
         {
             "story_id": story_id,

@@ -1,8 +1,8 @@
-"""An alert's deadlines, from the policy of its severity and source kind (DESIGN.md's table).
+"""An alert's deadlines, from the policy of its severity and source kind (docs/workflow.md).
 
 | step                | anchor               | allowance (defaults)                               |
 |---------------------|----------------------|----------------------------------------------------|
-| claim               | detection            | the duty patrol after the delivering one (duty.py) |
+| claim               | delivering patrol    | the duty patrol after the delivering one (duty.py) |
 | first report        | claim                | 2 h                                                |
 | verification report | claim                | 5 working days (15 legacy) + granted days          |
 | extension request   | claim                | 3 working days (board posts: the unextended reply) |
@@ -74,8 +74,11 @@ def compute_deadlines(
     legacy: bool = False,
     extension_days: int = 0,
     raised_at: datetime | None = None,
+    delivered_by: datetime | None = None,
 ) -> Deadlines:
     """Every deadline of one alert, as of the steps done so far (see the module docstring).
+
+    `delivered_by` is the scheduled time of the duty patrol that found the story (duty.py).
 
     `extension_days` is what the lead office granted: working days added to the verification
     report, or (board posts) days added to the reply, capped at `board.max_days`.
@@ -85,6 +88,7 @@ def compute_deadlines(
         ("claimed_at", claimed_at),
         ("verified_at", verified_at),
         ("raised_at", raised_at),
+        ("delivered_by", delivered_by),
     ):
         if moment is not None:
             require_aware(moment, name)
@@ -93,7 +97,7 @@ def compute_deadlines(
     cal = policy.calendar
     rules = policy.settings.for_severity(Severity(severity))
 
-    claim = policy.duty.claim_deadline(detected_at)
+    claim = policy.duty.claim_deadline(detected_at, delivered_by)
     first_report = verification = extension_request = reply = public_response = None
 
     if claimed_at is not None:

@@ -1,4 +1,4 @@
-"""Duty patrols (巡查, Art. 6) and the claim deadline that runs on them.
+"""Duty patrols (巡查, Art. 6) and the claim deadline that runs on them (docs/workflow.md).
 
 Default cadence, in local time (settings.timezone):
 - working day: a patrol every hour 08:00–18:00 (08:00, 09:00, …, 18:00), then every 2 h in the
@@ -6,18 +6,22 @@ Default cadence, in local time (settings.timezone):
 - non-working day (weekend, holiday): every 2 h from 08:00 while before 24:00 (08:00 … 22:00);
 - 00:00–08:00: nobody on duty, no patrol.
 
-Claim deadline: a story detected at `t` reaches the duty officer with the first duty patrol at or
-after `t` (its digest goes out then; a story seen during the night waits for the 08:00 patrol).
-It must be claimed before the duty patrol after that one (Art. 6: claimed within the patrol
-interval, else designated by the lead office). So
+Claim deadline: a story reaches the duty officer with the digest of one duty patrol (the
+delivering patrol) and must be claimed before the duty patrol after that one (Art. 6: claimed
+within the patrol interval, else designated by the lead office):
 
-    claim_deadline(t) = next_duty_patrol(first_patrol_at_or_after(t))
+    claim_deadline = next_duty_patrol(delivering patrol)
 
-which is one interval after the delivering patrol: 1 h in workday hours, 2 h in the evening and
-on non-working days; in off-duty hours it is the start of the next duty window plus that window's
-interval (02:00 on a working day → 09:00; on a Saturday → 10:00). Critical alerts are pushed at
-once, but their deadline is the same (DESIGN.md). The pipeline should pass a duty patrol's
-scheduled time as `t` for stories that patrol found, so its own digest delivers them.
+A story found by a duty patrol is delivered by that patrol's own digest, whenever in the patrol
+its source was read: the pipeline passes the patrol's scheduled time as `delivered_by`. A story
+found between duty patrols (a source polled more often than the duty cadence) is delivered by the
+first duty patrol at or after its detection. So the deadline is one interval after the delivering
+patrol: 1 h in workday hours, 2 h in the evening and on non-working days; in off-duty hours it is
+the start of the next duty window plus that window's interval (02:00 on a working day → 09:00; on
+a Saturday → 10:00). Two guards keep a late-running duty patrol from leaving no time at all:
+the deadline is never before the first duty patrol after detection, and a patrol that runs in
+off-duty hours (the daemon was down at its time) counts as delivering at the next duty window.
+Critical alerts are pushed at once, but their deadline is the same.
 """
 
 from __future__ import annotations
@@ -73,9 +77,24 @@ class DutySchedule:
         require_aware(after, "after")
         return self._scan(after, inclusive=False)
 
-    def claim_deadline(self, detected: datetime) -> datetime:
-        """The duty patrol after the one that delivers the story (see the module docstring)."""
+    def claim_deadline(self, detected: datetime, delivered_by: datetime | None = None) -> datetime:
+        """The duty patrol after the one that delivers the story (see the module docstring).
+
+        `delivered_by`: the scheduled time of the duty patrol that found the story, whose digest
+        carries it; None for a story found between duty patrols.
+        """
+        require_aware(detected, "detected")
+        if delivered_by is not None and self.on_duty(detected):
+            require_aware(delivered_by, "delivered_by")
+            return max(self.next_duty_patrol(delivered_by), self.next_duty_patrol(detected))
         return self.next_duty_patrol(self.first_patrol_at_or_after(detected))
+
+    def on_duty(self, moment: datetime) -> bool:
+        """Whether `moment` falls in the duty hours of its local day (day_start to day_end)."""
+        local = moment.astimezone(self.calendar.tz)
+        midnight = datetime.combine(local.date(), time(0), tzinfo=self.calendar.tz)
+        hours = (local - midnight) / timedelta(hours=1)
+        return self.cadence.day_start <= hours < self.cadence.day_end
 
     def interval_at(self, patrol: datetime) -> timedelta:
         """The gap from this patrol to the next one."""

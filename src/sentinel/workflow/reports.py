@@ -13,8 +13,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sentinel.store import AlertRow, Store, StoryView
+from sentinel.store import AlertEventRow, AlertRow, Store, StoryView
 from sentinel.workflow.alerts import overdue_steps
+from sentinel.workflow.charges import claim_department, claims_of
 
 ASSESSMENT_COLUMNS = (
     "department",
@@ -38,30 +39,45 @@ def _on_time(done: datetime | None, due: datetime | None) -> bool:
 async def assessment(
     store: Store, *, start: datetime, end: datetime, now: datetime
 ) -> list[dict[str, Any]]:
-    """One row per department for alerts detected in [start, end); three queries in all."""
+    """One row per department for alerts detected in [start, end); three queries in all.
+
+    The claim columns (received, claimed_on_time, late_claims, median_claim_minutes) belong to the
+    department that had to claim the alert: a late claim is charged to the department that held
+    the alert at its claim deadline, also when the lead office or the sweep designated it away
+    (charges.py). The later steps belong to the department that holds the alert now.
+    """
     rows = await store.alerts(detected_from=start, detected_to=end)
     events = await store.alert_events([r.id for r in rows])
     asked: Counter[int] = Counter(e.alert_id for e in events if e.action == "request_extension")
     granted: Counter[int] = Counter(e.alert_id for e in events if e.action == "grant_extension")
-    by_dept: dict[str, list[AlertRow]] = {}
+    trail: dict[int, list[AlertEventRow]] = {}
+    for e in events:
+        trail.setdefault(e.alert_id, []).append(e)
+    to_claim: dict[str, list[AlertRow]] = {}
+    holding: dict[str, list[AlertRow]] = {}
+    late: Counter[str] = Counter()
     for r in rows:
-        by_dept.setdefault(r.department, []).append(r)
+        claims = claims_of(r, trail.get(r.id, ()))
+        to_claim.setdefault(claim_department(r, claims), []).append(r)
+        holding.setdefault(r.department, []).append(r)
+        late.update(c.department for c in claims if c.late)
     out = []
-    for dept in sorted(by_dept):
-        alerts = by_dept[dept]
+    for dept in sorted({*to_claim, *holding, *late}):
+        received = to_claim.get(dept, [])
+        alerts = holding.get(dept, [])
         claim_minutes = [
             (r.claimed_at - r.detected_at).total_seconds() / 60
-            for r in alerts
+            for r in received
             if r.claimed_at is not None
         ]
         out.append(
             {
                 "department": dept,
-                "received": len(alerts),
+                "received": len(received),
                 "claimed_on_time": sum(
-                    not r.late_claim and _on_time(r.claimed_at, r.claim_due) for r in alerts
+                    not r.late_claim and _on_time(r.claimed_at, r.claim_due) for r in received
                 ),
-                "late_claims": sum(r.late_claim for r in alerts),
+                "late_claims": late[dept],
                 "first_reports_on_time": sum(
                     _on_time(r.first_report_at, r.first_report_due) for r in alerts
                 ),

@@ -23,6 +23,7 @@ from sentinel.workflow.alerts import (
     overdue_steps,
     recompute,
 )
+from sentinel.workflow.charges import designated_away
 from sentinel.workflow.deadlines import DeadlinePolicy
 from sentinel.workflow.states import Action, ActionKind, Actor, Role, State, apply
 
@@ -110,7 +111,7 @@ class Workflow:
         ):
             raise UserError(f"no department {target_department!r} in sentinel.yaml")
         new, event = apply(
-            alert_state(row),
+            alert_state(row, self.policy.calendar.tz),  # refusals show local time
             Action(kind=kind, note=note, link=link, department=target_department, days=days),
             actor,
             at,
@@ -147,6 +148,8 @@ class Workflow:
                     }
                 ]
             )
+            if kind is ActionKind.designate and new.department != row.department:
+                await tx.enqueue_reminders([designated_away(row.story_id, row.department)], at=at)
         return await self.store.alert(alert_id)
 
     async def _actor(self, login: str) -> Actor:
@@ -161,7 +164,8 @@ class Workflow:
 
     async def sweep(self, at: datetime) -> SweepReport:
         """Mark overdue steps, designate unclaimed alerts past their claim deadline to the lead
-        office (late claims), queue one reminder per alert and overdue step. The same number of
+        office (late claims, charged to the department that held them; it gets a notice), queue
+        one reminder per alert and overdue step. The same number of
         statements whatever the number of alerts; a repeat at the same time adds nothing."""
         lead = self.settings.lead_department
         system = Actor(login=SYSTEM, role=Role.admin)
@@ -203,6 +207,8 @@ class Workflow:
             newly: list[tuple[int, str]] = []
             for r in rows:
                 if r.id in done:
+                    if r.department != planned[r.id]["department"]:
+                        reminders.append(designated_away(r.story_id, r.department))
                     ev = planned[r.id]["ev"]
                     events.append(_event_values(r.id, ev))
                     changes = {

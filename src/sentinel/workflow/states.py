@@ -1,4 +1,5 @@
-"""The alert state machine of DESIGN.md, pure: state + action + actor + time → new state + event.
+"""The alert state machine (docs/workflow.md), pure: state + action + actor + time → new
+state + event.
 
     new ──claim──▶ claimed ──first_report──▶ assessed ──verify──▶ verified ──reply──▶ responded
      │  ▲            │  ▲                       │                                       │
@@ -6,8 +7,10 @@
      └─designate──▶ claimed (late)                                                      ▼
     new|claimed|assessed|verified|responded ──dismiss (reason)──▶ dismissed            closed
 
-- designate: the lead office names the owner of an unclaimed alert; it lands in `claimed` with
-  `late_claim=True` (Art. 6: designated claims are recorded and count in the assessment).
+- designate: the lead office names the owner of an unclaimed alert; it lands in `claimed`. Made
+  after the claim deadline it is a late claim (`late_claim=True`), charged to the department
+  designated away from (Art. 6: designated claims are recorded and count in the assessment); made
+  before it, it is not late.
 - reroute: the lead office sends a not-yet-verified alert to another department; it goes back
   to `new` there, unclaimed, with a fresh claim.
 - request_extension keeps the state; it is allowed in claimed/assessed before the request window
@@ -168,6 +171,11 @@ def apply(
     return new, event
 
 
+def shown(when: datetime) -> str:
+    """A time in a refusal, in its own zone, named (the caller passes local deadlines)."""
+    return f"{when:%Y-%m-%d %H:%M} {when.tzinfo}"
+
+
 def _refuse(alert: AlertState, kind: ActionKind, why: str) -> TransitionError:
     return TransitionError(f"cannot {kind.value} an alert in state {alert.state.value}: {why}")
 
@@ -190,26 +198,32 @@ def _check_actor(alert: AlertState, action: Action, actor: Actor) -> None:
 def _claim(
     alert: AlertState, action: Action, actor: Actor, at: datetime
 ) -> tuple[AlertState, dict[str, Any]]:
-    late = alert.deadlines is not None and at > alert.deadlines.claim
+    late = _past_claim_deadline(alert, at)
     new = dataclasses.replace(
         alert, state=State.claimed, claimed_by=actor.login, claimed_at=at, late_claim=late
     )
-    return new, {"late": late}
+    # the department is kept: a late claim is charged to the one that held the alert then
+    return new, {"late": late, "department": alert.department}
+
+
+def _past_claim_deadline(alert: AlertState, at: datetime) -> bool:
+    return alert.deadlines is not None and at > alert.deadlines.claim
 
 
 def _designate(
     alert: AlertState, action: Action, actor: Actor, at: datetime
 ) -> tuple[AlertState, dict[str, Any]]:
     target = action.department or alert.department
+    late = _past_claim_deadline(alert, at)
     new = dataclasses.replace(
         alert,
         state=State.claimed,
         department=target,
         claimed_by=None,
         claimed_at=at,
-        late_claim=True,
+        late_claim=late,
     )
-    return new, {"late": True, "department": target, "from_department": alert.department}
+    return new, {"late": late, "department": target, "from_department": alert.department}
 
 
 def _report(text: str) -> _Step:
@@ -277,7 +291,7 @@ def _request_extension(
         raise _refuse(
             alert,
             action.kind,
-            f"the window to ask closed at {window.isoformat(timespec='minutes')}",
+            f"the window to ask closed at {shown(window)}",
         )
     if not action.note.strip():
         raise _refuse(alert, action.kind, "a written request is required (note)")
