@@ -159,6 +159,11 @@ async def test_stopping_cuts_the_hanging_fetch_and_leaves_its_source_for_the_nex
         serving = asyncio.create_task(d.serve(stop, grace=600))
         try:
             assert await asyncio.to_thread(hang.arrived.wait, 30)
+            # the other source's read may still be under way: it is not what is cut here
+            for _ in range(300):
+                if await d.patrol.store.alerts():
+                    break
+                await asyncio.sleep(0.1)
             stop.set()
             # a grace of ten minutes, a fetch deadline of three: only the cut ends it now
             clean = await asyncio.wait_for(asyncio.shield(serving), 60)
