@@ -145,7 +145,18 @@ def alerts_show(alert_id: int, config_dir: ConfigDir = None, as_json: AsJson = F
             {
                 "alert": alert_json(d.alert),
                 "events": [event_json(e) for e in d.events],
-                "posts": [{"id": p.id, "source_id": p.source_id, "url": p.url} for p in d.posts],
+                "posts": [
+                    {
+                        "id": p.id,
+                        "source_id": p.source_id,
+                        "url": p.url,
+                        "title": p.title,
+                        "placed_by": p.placed_by,
+                        "similarity": p.similarity,
+                        "why": p.why,
+                    }
+                    for p in d.posts
+                ],
             }
         )
         return
@@ -158,6 +169,9 @@ def alerts_show(alert_id: int, config_dir: ConfigDir = None, as_json: AsJson = F
         typer.echo(f"  {at} {e.actor:<10} {e.action:<18} {e.from_state}→{e.to_state}{extra}")
     for p in d.posts:
         typer.echo(f"  post {p.id} [{p.source_id}] {p.url}")
+        if p.why:  # how it came into this story: a repost, the same event, a person's hand
+            score = f" {p.similarity:.2f}" if p.similarity is not None else ""
+            typer.echo(f"    {p.placed_by}{score}: {p.why}")
 
 
 _VERBS = {
@@ -435,6 +449,8 @@ def calendar_warnings(cfg: Config) -> list[str]:
 
 
 def mount(app: typer.Typer) -> None:
+    import sentinel.cli_events  # noqa: F401  (registers `alerts merge` and `alerts split`)
+
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(users_app, name="users")
     app.add_typer(report_app, name="report")

@@ -178,3 +178,47 @@ async def test_one_event_on_three_sites_is_one_alert_and_a_later_copy_updates_it
         assert "【更新】" in later and "新增转载/跟帖 1 处（共 4 篇）" in later
         assert "【新】" not in later  # nothing in it is new since the 10:00 digest
         assert "更新 1 条" in str(update["Subject"])
+
+
+async def test_after_a_merge_the_running_patrol_puts_copies_in_the_surviving_story(
+    site: LocalSite, mail: MailServer, tmp_path: Path
+) -> None:
+    publish(site, THREADS)
+    # without the event step the forum post and the portal's rewrite are two alerts
+    config = write_county(
+        tmp_path / "cfg",
+        site,
+        mail.port,
+        sources=sources(site.base),
+        extra_settings="cluster:\n  events:\n    enabled: false\n",
+    )
+    clock = Clock(MONDAY_10)
+    db = f"sqlite+aiosqlite:///{tmp_path / 'sentinel.db'}"
+    async with Daemon(load_checked(config), database_url=db, clock=clock, env={}) as d:
+        await d.tick()
+        store = d.patrol.store
+        by_source = {p.source_id: s for s in await store.stories() for p in s.posts}
+        forum, news = by_source["bbs"], by_source["news"]
+        assert forum.id != news.id
+        alert_of = {a.story_id: a for a in await store.alerts()}
+        flow = Workflow(store, d.cfg.settings)
+        await flow.add_user(
+            "boss", role="lead", department="lead", name="B", password="secret-pw", at=clock()
+        )
+        done = await flow.merge(
+            alert_of[news.id].id, alert_of[forum.id].id, "boss", at=clock.advance(minutes=5)
+        )
+        assert done.survivor.story_id == forum.id  # neither claimed: the first detected
+        # a verbatim copy of the portal's article appears on the repost site
+        tw = (
+            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
+            f'<li><a href="/tw/7.html">{BIG5_TITLE}</a></li>'
+            f'<li><a href="/tw/8.html">{ARTICLE[1]}（转载）</a></li></ul></body></html>'
+        )
+        site.serve("/tw/list.html", tw.encode(), content_type="text/html")
+        clock.advance(minutes=52)
+        await d.tick()
+        stories = {s.id: s for s in await store.stories()}
+        copy = [p for s in stories.values() for p in s.posts if p.url.endswith("/tw/8.html")]
+        assert len(copy) == 1 and copy[0].story_id == forum.id, copy
+        assert copy[0].placed_by == "repost"

@@ -192,3 +192,41 @@ def test_reports_print_as_escaped_html_documents(
     row = '<tr><td>自然资源局</td><td class="n">1</td><td class="n">0</td><td class="n">1</td>'
     assert row in out
     assert '<td class="n">0%</td>' in out
+
+
+def test_the_lead_office_splits_and_merges_from_the_command_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for login, role, dept in (("boss", "lead", "lead"), ("wang", "officer", "zrzy")):
+        code, _, err = invoke(
+            "users", "add", login, "--role", role, "--department", dept,
+            "--name", login, "--password-stdin", stdin="a-long-secret\n",
+        )  # fmt: skip
+        assert code == 0, err
+    code, out, _ = invoke("alerts", "list", "--json")
+    (land,) = [a for a in json.loads(out) if a["topic_id"] == "land"]
+    code, out, _ = invoke("alerts", "show", str(land["id"]), "--json")
+    posts = json.loads(out)["posts"]
+    assert {p["placed_by"] for p in posts} == {"first", "repost"}  # the Big5 copy of the thread
+    (copy,) = [p for p in posts if p["placed_by"] == "repost"]
+    code, out, _ = invoke("alerts", "show", str(land["id"]))
+    assert f"repost {copy['similarity']:.2f}: 转载（文字相似度" in out
+
+    at(monkeypatch, "10:30")
+    code, _, err = invoke("alerts", "split", "--post", str(copy["id"]), "--as", "wang")
+    assert code == 1 and "only the lead office may split" in err
+    code, out, err = invoke(
+        "alerts", "split", "--post", str(copy["id"]), "--as", "boss", "--to", "town", "--json"
+    )
+    assert code == 0, err
+    split = json.loads(out)
+    assert split["department"] == "town" and split["detected_at"].startswith("2026-11-23T02:30")
+
+    at(monkeypatch, "10:40")
+    code, out, err = invoke("alerts", "merge", str(split["id"]), str(land["id"]), "--as", "boss")
+    assert code == 0, err
+    assert f"alert {split['id']} merged into {land['id']}: 1 posts moved" in out
+    code, out, _ = invoke("alerts", "show", str(land["id"]))
+    assert "absorb" in out and "merge: 人工合并" in out
+    code, out, err = invoke("alerts", "merge", str(split["id"]), str(land["id"]), "--as", "boss")
+    assert code == 1 and "only open alerts are merged" in err

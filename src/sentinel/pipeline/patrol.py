@@ -75,6 +75,7 @@ class Patrol(StoryWriter):
         # the calendar and duty schedule that deadlines count on, built once per patrol
         self.policy = build_policy(cfg.settings)
         self._post_mark = 0  # story posts up to this id are in the index
+        self._regrouped: datetime | None = None  # the lead office's last merge or split
         self.duty_at: datetime | None = None
         self.cut = Cut()  # the daemon cuts the reads in flight when it stops
 
@@ -174,6 +175,10 @@ class Patrol(StoryWriter):
         self.duty_at = duty_at
         todo = [s for s in (sources if sources is not None else self.cfg.sources.sources)]
         todo = [s for s in todo if s.enabled or sources is not None]
+        # stories merged or split by hand since the index was built: build it again
+        regrouped = await self.store.regrouped_at()
+        if regrouped != self._regrouped:
+            self._regrouped, self._index_loaded = regrouped, False
         await self._load_index()
         # Every first list page's ETag / Last-Modified in a few queries, not one per source.
         first_urls = [u for s in todo for u in s.list_urls]

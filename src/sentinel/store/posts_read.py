@@ -28,7 +28,7 @@ from sentinel.store.schema import (
     post_metric,
     story,
 )
-from sentinel.store.tx import TERMINAL_STATES
+from sentinel.store.tx import TERMINAL_STATES, Tx
 
 T = TypeVar("T")
 
@@ -317,3 +317,10 @@ class PostReads(Reads):
         with translate_errors("reading posts"):
             async with self.engine.connect() as conn:
                 return [_post_view(r) for r in (await conn.execute(q)).mappings()]
+
+    async def regrouped_at(self) -> datetime | None:
+        """When the lead office last merged or split stories (store/regroup.py), if ever."""
+        from sentinel.store.regroup import regrouped_at
+
+        async with self.engine.connect() as conn:
+            return await regrouped_at(Tx(conn))

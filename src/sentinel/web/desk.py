@@ -90,6 +90,7 @@ def make_templates() -> Jinja2Templates:
         SEVERITY=present.SEVERITY_LABELS,
         STEP=present.STEP_LABELS,
         ACTION=present.ACTION_LABELS,
+        PLACED=present.PLACED_LABELS,
         ROLE=present.ROLE_LABELS,
         HEALTH=present.HEALTH_LABELS,
         safe_href=present.safe_href,

@@ -51,6 +51,18 @@ ACTION_LABELS = {
     "refuse_extension": "不同意延期",
     "overdue": "超时",
     "raise_severity": "升级",
+    "merge": "并入其他预警",
+    "absorb": "合并同一事件预警",
+    "split": "拆出帖子",
+    "split_from": "由拆分生成",
+}
+# How a post came into its story (post.placed_by)
+PLACED_LABELS = {
+    "first": "首发",
+    "repost": "转载",
+    "event": "同一事件",
+    "merge": "人工合并",
+    "split": "人工拆分",
 }
 HEALTH_LABELS = {
     "ok": "正常",

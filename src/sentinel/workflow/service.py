@@ -14,7 +14,7 @@ from typing import Any
 from sentinel.config.models import SentinelFile
 from sentinel.errors import NotFound, SentinelError
 from sentinel.store import AlertEventRow, AlertRow, PostView, Store, UserRow
-from sentinel.workflow import passwords
+from sentinel.workflow import passwords, regroup
 from sentinel.workflow.access import (
     AlertPage,
     MetricPoint,
@@ -163,6 +163,32 @@ class Workflow:
             if kind is ActionKind.designate and new.department != row.department:
                 await tx.enqueue_reminders([designated_away(row.story_id, row.department)], at=at)
         return await self.store.alert(alert_id)
+
+    async def merge(
+        self, a_id: int, b_id: int, actor_login: str, *, at: datetime, note: str = ""
+    ) -> regroup.Merged:
+        """Merge two alerts of one event (regroup.py): the earlier claim survives."""
+        actor = await self._actor(actor_login)
+        return await regroup.merge(self.store, actor, a_id, b_id, at=at, note=note)
+
+    async def split(
+        self,
+        post_id: int,
+        actor_login: str,
+        *,
+        at: datetime,
+        department: str | None = None,
+        note: str = "",
+    ) -> AlertRow:
+        """Split a post out of its story into a new alert with fresh deadlines (regroup.py)."""
+        if department is not None and not any(
+            d.id == department for d in self.settings.departments
+        ):
+            raise UserError(f"no department {department!r} in sentinel.yaml")
+        actor = await self._actor(actor_login)
+        return await regroup.split(
+            self.store, self.policy, actor, post_id, at=at, department=department, note=note
+        )
 
     async def _actor(self, login: str) -> Actor:
         if login == SYSTEM:
