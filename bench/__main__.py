@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
-SCENARIOS = ("e2e", "matcher", "many")
+SCENARIOS = ("e2e", "events", "matcher", "many")
 
 
 def _run(name: str, quick: bool) -> dict[str, Any]:
@@ -32,6 +32,10 @@ def _run(name: str, quick: bool) -> dict[str, Any]:
         from bench.patrol import many_sources
 
         return many_sources(quick=quick)
+    if name == "events":
+        from bench.events import run as events
+
+        return events(quick=quick)
     from bench.matcher import run
 
     result: dict[str, Any] = run(quick=quick)
@@ -76,6 +80,15 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         ]
         rows.append(
             (
+                "  same, without the event step (near-copies only)",
+                f"{e2e['events_off_pages_per_s']:.0f} pages/s, "
+                f"{e2e['events_off_cpu_ms_per_page']:.2f} ms CPU/page",
+                _met(e2e["events_on_vs_off"] >= 0.95)
+                + f" (with it × {e2e['events_on_vs_off']}; ≥ × 0.95)",
+            )
+        )
+        rows.append(
+            (
                 "  repeat patrol: every list and feed changed, nothing new",
                 f"{e2e['repeat_pages_per_s']:.0f} pages/s, "
                 f"{e2e['repeat_cpu_ms_per_page']:.2f} ms CPU/page",
@@ -105,6 +118,32 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                         _met(lat["max"] < e2e["target_latency_s"]) + " (< 1 s)",
                     )
                 )
+    events = results.get("events")
+    if events:
+        on, off = events["with_events"], events["copies_only"]
+        rows += [
+            (
+                f"event step, per new post ({events['index_stories']:,} stories indexed)",
+                f"features {events['features_us_per_post']:.0f} µs, "
+                f"lookup {events['find_us_per_post']:.0f} µs",
+                "",
+            ),
+            (
+                f"  grouping the labelled set ({events['posts']} posts, {events['events']} events,"
+                f" {events['hard_negatives']} hard negatives)",
+                f"B-cubed P {on['bcubed_precision']} R {on['bcubed_recall']} "
+                f"F1 {on['bcubed_f1']}; events whole {on['events_whole']}",
+                _met(on["bcubed_f1"] >= events["target_f1"] and not on["negatives_merged"])
+                + f" (F1 ≥ 0.9; hard negatives merged: {on['negatives_merged']}; "
+                + f"verbatim reposts missed: {on['verbatim_missed']})",
+            ),
+            (
+                "  same, near-copies alone",
+                f"B-cubed P {off['bcubed_precision']} R {off['bcubed_recall']} "
+                f"F1 {off['bcubed_f1']}; events whole {off['events_whole']}",
+                "",
+            ),
+        ]
     matcher = results.get("matcher")
     if matcher:
         at3 = matcher["rates"]["3%"]

@@ -81,6 +81,7 @@ def write_config(
     transport: str = "aiohttp",
     engine: str = "fast",
     scouts: int = 0,
+    events: bool = True,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
@@ -88,6 +89,8 @@ def write_config(
     settings = SETTINGS.format(
         concurrency=concurrency, transport=transport, engine=engine, scouts=scouts
     )
+    if not events:
+        settings += "cluster:\n  events:\n    enabled: false\n"
     (directory / "sentinel.yaml").write_text(settings, encoding="utf-8")
     return directory
 

@@ -119,6 +119,8 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
         bases = [f"http://{host}:{port}" for host in HOSTS]
         built = build(spec, root / "site", bases)
         fast = write_config(root / "fast", built.sources_yaml)
+        # the same without the event step (near-copies only): what the step costs a patrol
+        plain = write_config(root / "plain", built.sources_yaml, events=False)
         scouted = write_config(root / "scouts", built.sources_yaml, scouts=SCOUTS)
         slow = write_config(
             root / "slow", built.sources_yaml, transport="httpx", engine="reference"
@@ -126,6 +128,7 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
         with serving(root / "site", port, HOSTS) as server:
             # one process and scouts in turn, so a slow spell of the machine hits both alike
             results: list[Run] = []
+            without_events: list[Run] = []
             with_scouts: list[Run] = []
             site_cpu, site_pages = 0.0, 0  # what the site's server took of the same cores
 
@@ -152,6 +155,7 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
                         site_cpu += cpu_seconds(server) - before
                         site_pages += sum(r.pages for r in one)
                         results.append(one[0])
+                        without_events.append(await _patrol(plain, root / f"p{i}.db"))
                         two = await _patrols(scouted, root / f"s{i}.db", then=then, reader=pool)
                         with_scouts.append(two[0])
                 finally:
@@ -162,6 +166,7 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
             repeat, scouts_repeat = last_one[1], last_two[1]
             baseline = timed(lambda: _patrol(slow, root / "slow.db"), uvloop=False)[0]
     best = _median(results)
+    plain_run = _median(without_events)
     scout = _median(with_scouts)
 
     def rate(r: Run) -> float:
@@ -188,6 +193,12 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
         "repeat_pages_per_s": round(rate(repeat), 1),
         "repeat_cpu_ms_per_page": round(repeat.cpu * 1000 / max(repeat.pages, 1), 3),
         "same_results_as_baseline": outcome(best) == outcome(baseline),
+        "events_off_pages_per_s": round(rate(plain_run), 1),
+        "events_off_cpu_ms_per_page": round(plain_run.cpu * 1000 / plain_run.pages, 3),
+        # pages/s with the event step over pages/s without it, medians of the same rounds
+        "events_on_vs_off": round(rate(best) / rate(plain_run), 3),
+        "events_off_stories_new": plain_run.stories,
+        "events_off_posts_new": plain_run.posts,
         "critical_latency_s": _latency(results),
         "site_server_cpu_ms_per_page": round(site_cpu * 1000 / site_pages, 3),
         "scouts": SCOUTS,
