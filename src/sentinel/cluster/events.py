@@ -24,7 +24,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sentinel.cluster.features import ROAD, EventFeatures
+from sentinel.cluster.features import EventFeatures
+from sentinel.cluster.lexicon import ROAD
 from sentinel.cluster.salience import cosine
 
 # The index looks a post's candidates up by these; terms only by the post's strongest few.
