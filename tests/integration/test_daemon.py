@@ -157,6 +157,10 @@ async def test_a_push_written_but_not_sent_before_a_crash_is_sent_once_after_res
     assert len(pushes) == len(set(pushes)) == 2 * len(queued)  # its department + the lead office
     land = sorted(to for subject, to in pushes if "强拆" in subject)
     assert land == ["lead@example.gov.cn", "zrzy@example.gov.cn"]
+    # a story critical by its topic says so: no rule raised it
+    push = next(m for m in mail.inbox.mails if "强拆" in str(m["Subject"]))
+    text = push.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "紧急原因：话题「征地拆迁」默认为紧急" in text
 
 
 async def test_live_reload_takes_valid_edits_and_rejects_invalid_ones(

@@ -155,6 +155,9 @@ async def test_one_event_on_three_sites_is_one_alert_and_a_later_copy_updates_it
         line = next(x for x in text.splitlines() if "女山湖论坛" in x and "来源" in x)
         assert set(line.split("：")[1].split("、")) == {"女山湖论坛", "明光新闻网", "港台转载站"}
         assert "级别调整：重大→紧急：" in text  # the copies count: spread or the news outlet
+        # and the critical item says which rule made it so
+        reason = next(x for x in text.splitlines() if "紧急原因：" in x).split("：", 1)[1]
+        assert reason in ("由 3 个来源转载", "新闻媒体报道（明光新闻网）")
 
         # the land office claims the event; the next duty patrol finds a follow-up on the
         # forum: it joins the story, opens no alert, and the claimed alert is in the digest

@@ -153,6 +153,18 @@ def _raised(events: Collection[AlertEventRow], since: datetime | None) -> tuple[
     return tuple(out)
 
 
+def _severity_why(
+    alert: AlertRow, events: Collection[AlertEventRow], topics: Mapping[str, str]
+) -> str:
+    """The rule that last raised the alert (Art. 7), else its topic's default level."""
+    raises = [e for e in events if e.action == RAISE]
+    if raises:
+        return raises[-1].note
+    label = SEVERITY_LABELS.get(alert.severity, alert.severity)
+    topic = topics.get(alert.topic_id, alert.topic_id)
+    return f"话题「{topic}」默认为{label}" if topic else ""
+
+
 def _why(posts: Collection[PostView]) -> str:
     """The reasons posts were joined by event (the near-copies say only 转载)."""
     reasons = [p.why for p in posts if p.placed_by == "event" and p.why]
@@ -168,6 +180,7 @@ def digest_alert(
     events: Collection[AlertEventRow] = (),
     pushed: bool = False,
     source_names: Mapping[str, str] | None = None,
+    topic_names: Mapping[str, str] | None = None,
 ) -> DigestAlert:
     """How one alert reads in a digest or a push; `since` is when the department's previous
     digest went out (None: there was none, everything is new)."""
@@ -196,6 +209,7 @@ def digest_alert(
         raised=raised,
         why=_why(posts),
         pushed=pushed,
+        severity_why=_severity_why(alert, events, topic_names or {}),
     )
 
 
@@ -206,6 +220,7 @@ async def digest_alerts(
     *,
     since: datetime | None = None,
     source_names: Mapping[str, str] | None = None,
+    topic_names: Mapping[str, str] | None = None,
 ) -> list[DigestAlert]:
     """The alerts as digests show them, with their stories' sources and words, what changed
     since `since`, and whether a push already went out (four queries)."""
@@ -226,6 +241,7 @@ async def digest_alerts(
             events=events[a.id],
             pushed=a.story_id in pushed,
             source_names=source_names,
+            topic_names=topic_names,
         )
         for a in alerts
     ]

@@ -62,10 +62,12 @@ class Dispatcher:
         clock: Callable[[], datetime],
         env: Mapping[str, str] | None = None,
         source_names: Mapping[str, str] | None = None,
+        topic_names: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.source_names = dict(source_names or {})  # digests name sources, not ids
+        self.topic_names = dict(topic_names or {})
         self.clock = clock
         self.env = os.environ if env is None else env
         self.deliveries = Deliveries(store)
@@ -109,7 +111,11 @@ class Dispatcher:
             await self._skip("outbox", item.id, f"no channel for department {item.recipient}")
             return
         [shown] = await digest_alerts(
-            self.store, self.settings, [alert], source_names=self.source_names
+            self.store,
+            self.settings,
+            [alert],
+            source_names=self.source_names,
+            topic_names=self.topic_names,
         )
         key = f"{item.kind}-{item.story_id}-{item.recipient}-{item.step or 'now'}"
         message = push_message(
@@ -162,6 +168,7 @@ class Dispatcher:
                     open_rows,
                     since=since,
                     source_names=self.source_names,
+                    topic_names=self.topic_names,
                 )
             ),
             generated_at=self.clock(),

@@ -140,6 +140,7 @@ class Daemon:
             clock=self.clock,
             env=self.env,
             source_names={s.id: s.name or s.id for s in self.cfg.sources.sources},
+            topic_names={t.id: t.name for t in self.cfg.keywords.topics},
         ).run()
 
     async def tick(self, *, force_duty: bool = False) -> TickReport:

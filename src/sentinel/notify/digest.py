@@ -70,6 +70,8 @@ class DigestAlert:
     raised: tuple[str, ...] = ()  # severity changes with their reasons: 一般→重大：由 3 个来源转载
     why: str = ""  # why posts were joined: 同一事件：城东小区 · 拆迁 · 补偿款
     pushed: bool = False  # a critical push for it has gone out already
+    # why it has its severity: the rule that last raised it, else its topic's default level
+    severity_why: str = ""
 
     def overdue(self, now: datetime) -> list[str]:
         return [name for name, due in self.deadlines.items() if due <= now]
