@@ -102,7 +102,9 @@ def group(data: Labelled, *, events: bool = True, matcher: Matcher | None = None
             sig,
             topics,
             p.published,
-            lambda p=p: event_features(matcher, p.title, p.body, region=region),
+            lambda p=p, hits=hits: event_features(
+                matcher, p.title, p.body, region=region, hits=hits
+            ),
         )
         if placed is None:
             story_id, next_id = next_id, next_id + 1

@@ -28,8 +28,6 @@ from sentinel.cluster.features import EventFeatures
 from sentinel.cluster.lexicon import ROAD
 from sentinel.cluster.salience import cosine
 
-# The index looks a post's candidates up by these; terms only by the post's strongest few.
-_LOOKUP_TERMS = 5
 _PROFILE_TERMS = 40
 
 
@@ -80,9 +78,22 @@ class Profile:
     amounts: set[int] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
     terms: dict[str, float] = field(default_factory=dict)
+    keywords: set[str] = field(default_factory=set)  # topic keywords among the terms
     last_at: datetime | None = None
     open: bool = True
     posts: int = 0
+    keys: set[str] = field(default_factory=set)  # under which the index finds it
+
+    def evidence(self) -> list[str]:
+        """What a post must share with the story to join it (see `compare`'s gate): its spots,
+        generic spots, firms, sums and towns."""
+        return [
+            *self.spots,
+            *self.weak,
+            *(f"o:{k}" for k in self.orgs),
+            *(f"a:{a}" for a in self.amounts),
+            *self.areas,
+        ]
 
     def add(self, f: EventFeatures, topics: Iterable[str], at: datetime) -> None:
         self.topics.update(topics)
@@ -98,6 +109,7 @@ class Profile:
         self.dates.update(f.dates)
         for word, weight in f.terms:
             self.terms[word] = self.terms.get(word, 0.0) + weight
+        self.keywords.update(f.keywords)
         if len(self.terms) > _PROFILE_TERMS * 2:
             kept = sorted(self.terms.items(), key=lambda kv: -kv[1])[:_PROFILE_TERMS]
             self.terms = dict(kept)
@@ -122,6 +134,7 @@ def compare(
     shared_spots = [story.spots[s] for s in spots if s in story.spots]
     orgs = [story.orgs[k] for k, _ in f.orgs if k in story.orgs]
     amounts = [a for a in f.amounts if a in story.amounts]
+    weak = [story.weak[w] for w in f.weak_spots if w in story.weak]
     # Another village, compound, road or school: another event — unless the same firm or sum
     # says otherwise (place names read from text are sometimes wrong, a firm's name rarely)
     if not shared_spots and not (orgs or amounts) and _other_place(spots, story.spots):
@@ -131,11 +144,19 @@ def compare(
         return None  # another town
     terms = dict(f.terms)
     sim = cosine(terms, story.terms)
-    weak = [story.weak[w] for w in f.weak_spots if w in story.weak]
+    located = bool(shared_spots or orgs or weak or amounts)
+    if not located:
+        # Only the town is shared: the words must agree beyond the topic's own keywords, which
+        # every post of the topic in that town has (垃圾成堆 in 女山湖镇 is many events)
+        common = set(f.keywords) | story.keywords
+        sim = cosine(
+            {w: v for w, v in terms.items() if w not in common},
+            {w: v for w, v in story.terms.items() if w not in common},
+        )
     dates = [d for d in f.dates if d in story.dates]
     # a road is long and many things happen along it: sharing only a road counts for less
     pinned = any(not s.startswith(ROAD + ":") for s in spots if s in story.spots)
-    if not (shared_spots or orgs or weak or amounts or areas & story.areas):
+    if not (located or areas & story.areas):
         return None  # nothing says where or who: words alone do not make one event
     if not shared_spots and _other_day(f, story):
         return None  # both say which day it happened, and the days differ
@@ -201,12 +222,17 @@ class EventIndex:
         return self._profiles.get(story_id)
 
     @staticmethod
-    def _keys(f: EventFeatures) -> list[str]:
-        keys = [f"p:{s}" for s in f.spots]
-        keys += [f"o:{k}" for k, _ in f.orgs]
-        keys += [f"a:{a}" for a in f.amounts]
-        keys += [f"t:{w}" for w, _ in f.terms[:_LOOKUP_TERMS]]
-        return keys
+    def _keys(f: EventFeatures, topics: Iterable[str]) -> set[str]:
+        """A topic with a piece of evidence: a story that shares neither with a post cannot
+        take it (compare's gates), so only such stories are ever compared."""
+        evidence = [
+            *f.spots,
+            *f.weak_spots,
+            *(f"o:{k}" for k, _ in f.orgs),
+            *(f"a:{a}" for a in f.amounts),
+            *f.areas,
+        ]
+        return {f"{t}|{e}" for t in topics for e in evidence}
 
     def add(
         self,
@@ -221,8 +247,10 @@ class EventIndex:
         if story is None:
             story = self._profiles[story_id] = Profile(story_id=story_id, open=open)
         story.add(f, topics, at)
-        for key in self._keys(f):
+        keys = {f"{t}|{e}" for t in story.topics for e in story.evidence()}
+        for key in keys - story.keys:
             self._by_key.setdefault(key, set()).add(story_id)
+        story.keys |= keys
 
     def close(self, story_id: int) -> None:
         """The story's alert is done: it takes copies for the short window only."""
@@ -236,7 +264,7 @@ class EventIndex:
 
     def find(self, f: EventFeatures, topics: Collection[str], at: datetime) -> Match | None:
         candidates: set[int] = set()
-        for key in self._keys(f):
+        for key in self._keys(f, topics):
             candidates.update(self._by_key.get(key, ()))
         best: Match | None = None
         for story_id in sorted(candidates):  # sorted: ties go to the oldest story

@@ -17,7 +17,7 @@ segmenter); events.py compares them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,7 @@ class EventFeatures:
     amounts: tuple[int, ...] = ()  # in yuan
     dates: tuple[str, ...] = ()  # "MM-DD"
     terms: tuple[tuple[str, float], ...] = ()  # salient words, weights of unit length
+    keywords: tuple[str, ...] = ()  # those of its words that are its topics' keywords
 
     @property
     def spots(self) -> frozenset[str]:
@@ -89,6 +90,7 @@ class EventFeatures:
             "amounts": list(self.amounts),
             "dates": list(self.dates),
             "terms": [[w, round(v, 4)] for w, v in self.terms],
+            "keywords": list(self.keywords),
         }
 
     @classmethod
@@ -112,6 +114,7 @@ class EventFeatures:
             amounts=tuple(int(a) for a in data.get("amounts") or () if isinstance(a, int)),
             dates=tuple(str(d) for d in data.get("dates") or () if isinstance(d, str)),
             terms=tuple((str(w), float(v)) for w, v in rows("terms", 2)),
+            keywords=tuple(str(k) for k in data.get("keywords") or () if isinstance(k, str)),
         )
 
 
@@ -125,12 +128,18 @@ def _name_token(token: str, flag: str) -> bool:
     return flag in NAME_FLAGS or (flag == "m" and NUMERAL.fullmatch(token) is not None)
 
 
+# the last characters of every place word and ending
+_LAST_CHARS = frozenset(w[-1] for w in PLACE_WORDS) | frozenset(PLACE_ENDINGS)
+
+
 def _place_word(token: str, flag: str) -> tuple[str, str] | None:
     """(place kind, name part) when this token ends a place name: 小区 → (HOUSING, ""),
     李家村 → (VILLAGE, "李家"), 中心小学 → (FACILITY, "中心")."""
     kind = PLACE_WORDS.get(token)
     if kind is not None:
         return kind, ""
+    if not token or token[-1] not in _LAST_CHARS:
+        return None  # most tokens: one set lookup (this runs on every token of a post)
     if not _is_cjk_name(token) or flag not in NAME_FLAGS | {"m", "x", "zg"}:
         return None
     for size in (3, 2):  # a name glued to a place word of two or three characters
@@ -216,11 +225,19 @@ def places(tagged: Sequence[tuple[str, str]], region: Iterable[str] = ()) -> lis
             found.setdefault(place.ident, place)
             area = place if kind in (AREA, ADMIN) else area
         i = j + 1
-    for word_ in region:
+    # The configured region words (地域词) name the county's towns and the county itself:
+    # areas, never spots (女山湖 is the town 女山湖镇 here, not a lake), and only the longest
+    # of those written (女山湖镇 holds 女山湖).
+    present = sorted(region, key=len, reverse=True)
+    kept: list[str] = []
+    for word_ in present:
+        if len(word_) >= 2 and not any(word_ in longer for longer in kept):
+            kept.append(word_)
+    for word_ in kept:
         known = _place_word(word_, "ns")
-        if known is not None and len(known[1]) >= 2:
-            place = Place(kind=known[0], key=known[1], name=word_)
-            found.setdefault(place.ident, place)
+        kind = known[0] if known is not None and known[0] in (AREA, ADMIN) else AREA
+        key = known[1] if known is not None and len(known[1]) >= 2 else word_
+        found.setdefault(f"{kind}:{key}", Place(kind=kind, key=key, name=word_))
     return list(found.values())
 
 
@@ -262,9 +279,12 @@ def extract(
     text: str,
     *,
     region: Iterable[str] = (),
+    known: Collection[str] = (),
     terms: int = 12,
 ) -> EventFeatures:
-    """The features of one post: `title` and `body` tagged, `text` the folded whole."""
+    """The features of one post: `title` and `body` tagged, `text` the folded whole. `known`:
+    the keywords that made it relevant (folded), left out of its salient terms — every post of
+    the topic has them, so they tell no event of that topic from another."""
     tagged = [*title, ("。", "x"), *body]
     present = [w for w in region if w in text]
     place_list = places(tagged, present)
@@ -272,10 +292,12 @@ def extract(
     named = {p.name for p in place_list} | {o[1] for o in org_list}
     named |= {p.key for p in place_list} | {o[0] for o in org_list}
     named |= PLACE_WORDS.keys() | ORG_WORDS | GLUED.keys()
+    keywords = {w for w, _ in tagged if len(w) >= 2 and any(w in k for k in known)}
     return EventFeatures(
         places=tuple(place_list),
         orgs=tuple(org_list),
         amounts=tuple(amounts(text)),
         dates=tuple(dates(text)),
         terms=tuple(salient_terms([*title, *title, *body], skip=named, top=terms)),
+        keywords=tuple(sorted(keywords)),
     )

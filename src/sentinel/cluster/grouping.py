@@ -18,7 +18,7 @@ from sentinel.cluster.features import EventFeatures, extract
 from sentinel.cluster.index import StoryIndex
 from sentinel.cluster.minhash import Signature, signature
 from sentinel.config.models import EventSettings
-from sentinel.match import Matcher
+from sentinel.match import Hit, Matcher
 
 REPOST = "repost"
 EVENT = "event"
@@ -38,10 +38,24 @@ def post_signature(matcher: Matcher, title: str, body: str) -> Signature:
 
 
 def event_features(
-    matcher: Matcher, title: str, body: str, *, region: Sequence[str] = ()
+    matcher: Matcher,
+    title: str,
+    body: str,
+    *,
+    region: Sequence[str] = (),
+    hits: Sequence[Hit] = (),
 ) -> EventFeatures:
+    """The post's event features; `hits` are the topics it matched, whose keywords are left out
+    of its salient terms."""
     text = f"{title}\n{body}" if body else title
-    return extract(matcher.tagged(title), matcher.tagged(body), matcher.fold(text), region=region)
+    known = {matcher.fold(w) for h in hits for w in h.words}
+    return extract(
+        matcher.tagged(title),
+        matcher.tagged(body),
+        matcher.fold(text),
+        region=region,
+        known=known,
+    )
 
 
 def rules_of(settings: EventSettings) -> EventRules:

@@ -78,7 +78,7 @@ class StoryWriter:
                     topics = [h.topic_id for h in post_hits]
                     at = event_time(post, now)
                     placed, features = self.grouper.place(
-                        sig, topics, at, functools.partial(self._features, post)
+                        sig, topics, at, functools.partial(self._features, post, post_hits)
                     )
                     if placed is not None:
                         story_id = placed.story_id
@@ -143,10 +143,10 @@ class StoryWriter:
         tally.posts_new += len(inserted)
         return len(inserted)
 
-    def _features(self, post: Post) -> EventFeatures | None:
+    def _features(self, post: Post, hits: Sequence[Hit]) -> EventFeatures | None:
         if not self.cfg.settings.cluster.events.enabled:
             return None
-        return event_features(self.matcher, post.title, post.body, region=self._region)
+        return event_features(self.matcher, post.title, post.body, region=self._region, hits=hits)
 
     def _learn(self, story_id: int, sig: bytes | None, stored: Any, *, open: bool = True) -> None:
         """Put a stored story post into the grouper (from the store, after a restart or
