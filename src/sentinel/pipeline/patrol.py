@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
 
@@ -37,6 +38,9 @@ from sentinel.store import Store, Tx, database_url
 from sentinel.workflow.alerts import build_policy
 
 log = logging.getLogger("sentinel.pipeline")
+
+# The duty patrol a patrol belongs to, per task: a worker runs jobs of different ticks at once.
+_DUTY_AT: ContextVar[datetime | None] = ContextVar("duty_at", default=None)
 
 
 class Patrol(ListWalker):
@@ -72,8 +76,16 @@ class Patrol(ListWalker):
         # the calendar and duty schedule that deadlines count on, built once per patrol
         self.policy = build_policy(cfg.settings)
         self._post_mark = 0  # story posts up to this id are in the index
-        self.duty_at: datetime | None = None
         self.cut = Cut()  # the daemon cuts the reads in flight when it stops
+
+    @property  # type: ignore[override]
+    def duty_at(self) -> datetime | None:
+        """The duty patrol this patrol is (its digest delivers the stories), in this task."""
+        return _DUTY_AT.get()
+
+    @duty_at.setter
+    def duty_at(self, value: datetime | None) -> None:
+        _DUTY_AT.set(value)
 
     @classmethod
     async def open(
