@@ -3,7 +3,8 @@ queue worker is.
 
 procrastinate's schema is the SQL file of the procrastinate version pinned in pyproject.toml,
 applied here, never at import time. Upgrading procrastinate past that pin needs a migration that
-applies its sql/migrations files. SQLite stores get only the (empty) worker_node table: worker mode needs PostgreSQL.
+applies its sql/migrations files. SQLite stores get only the (empty) worker_node table:
+worker mode needs PostgreSQL.
 
 Revision ID: 0007
 Revises: 0006

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -86,67 +85,19 @@ def status(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
         return
+    from sentinel.workers.status import status_lines
+
     for line in status_lines(data):
         typer.echo(line)
 
 
 async def read_status(cfg: Config) -> dict[str, Any]:
-    """The queue's status as JSON-ready data (the desk's operator page shows the same)."""
     from sentinel.store import Store
-    from sentinel.store.nodes import queue_status
     from sentinel.workers.queue import require_postgres
+    from sentinel.workers.status import status_data
 
-    url = require_postgres(cfg)
-    store = await Store.open(url)
+    store = await Store.open(require_postgres(cfg))
     try:
-        s = await queue_status(store, stall_timeout=cfg.settings.workers.stall_timeout)
+        return await status_data(store, stall_timeout=cfg.settings.workers.stall_timeout)
     finally:
         await store.close()
-    now = datetime.now(UTC)
-    return {
-        "workers": [
-            {
-                "id": w.worker_id,
-                "node": w.node,
-                "pid": w.pid,
-                "alive": w.alive,
-                "last_heartbeat": w.last_heartbeat.isoformat(),
-                "running": list(w.running),
-            }
-            for w in s.workers
-        ],
-        "alive": sum(w.alive for w in s.workers),
-        "waiting": s.waiting,
-        "running": s.running,
-        "oldest_waiting_since": s.oldest_waiting_since.isoformat()
-        if s.oldest_waiting_since
-        else None,
-        "oldest_waiting_seconds": round((now - s.oldest_waiting_since).total_seconds(), 1)
-        if s.oldest_waiting_since
-        else None,
-        "failed_last_hour": s.failed_last_hour,
-        "scheduler": s.leader,
-    }
-
-
-def status_lines(data: dict[str, Any]) -> list[str]:
-    lines = [
-        f"workers alive: {data['alive']} of {len(data['workers'])}; "
-        f"jobs waiting: {data['waiting']}, running: {data['running']}, "
-        f"failed in the last hour: {data['failed_last_hour']}",
-        "oldest waiting job: "
-        + (
-            f"queued {data['oldest_waiting_seconds']} s ago ({data['oldest_waiting_since']})"
-            if data["oldest_waiting_since"]
-            else "none"
-        ),
-        f"enqueuing scheduler: {data['scheduler'] or 'none right now (between ticks)'}",
-    ]
-    for w in data["workers"]:
-        state = "alive" if w["alive"] else "DEAD (no heartbeat)"
-        running = ", ".join(w["running"]) or "idle"
-        lines.append(
-            f"  worker {w['id']:>4}  {w['node'] or '?'}:{w['pid'] or '?'}  {state}  "
-            f"last heartbeat {w['last_heartbeat']}  running: {running}"
-        )
-    return lines
