@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from sentinel import cli_web, cli_workflow
+from sentinel import cli_web, cli_workers, cli_workflow
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, ConfigErrors, SentinelError
 from sentinel.logs import setup_logging
@@ -55,6 +55,7 @@ app.add_typer(db_app, name="db")
 cli_web.mount(app)
 app.add_typer(outbox_app, name="outbox")
 cli_workflow.mount(app)
+cli_workers.mount(app)
 
 ConfigDir = Annotated[
     Path | None,
@@ -310,9 +311,9 @@ async def _serve(
     once: bool,
     desk: tuple[str, int] | None = None,
 ) -> None:
-    from sentinel.daemon import Daemon
+    from sentinel.daemon import daemon_for
 
-    async with Daemon(cfg, tick=tick) as daemon:
+    async with daemon_for(cfg, tick=tick) as daemon:
         if once:
             report = await daemon.tick(force_duty=True)
             typer.echo(

@@ -25,6 +25,7 @@ from sentinel.config.base import Strict as Strict
 from sentinel.config.base import parse_duration as parse_duration
 from sentinel.config.notify import NotifySettings
 from sentinel.config.web import WebConfig
+from sentinel.config.workers import WorkersConfig
 from sentinel.config.workflow import WorkflowSettings
 
 
@@ -353,6 +354,9 @@ class SentinelFile(Strict):
     )
     web: WebConfig = Field(
         default_factory=WebConfig, description="the duty desk: https cookies, trusted proxies"
+    )
+    workers: WorkersConfig = Field(
+        default_factory=WorkersConfig, description="patrols run by `sentinel worker` processes"
     )
 
     @property

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sentinel.config import Config
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport, backoff
 from sentinel.daemon.reload import ConfigWatcher, load_checked
 from sentinel.daemon.service import Daemon, TickReport
+
+
+def daemon_for(cfg: Config, **kwargs: Any) -> Daemon:
+    """The in-process daemon, or the scheduler of worker mode when `workers.enabled`."""
+    if cfg.settings.workers.enabled:
+        from sentinel.daemon.queued import QueuedDaemon
+
+        return QueuedDaemon(cfg, **kwargs)
+    return Daemon(cfg, **kwargs)
+
 
 __all__ = [
     "ConfigWatcher",
@@ -13,5 +26,6 @@ __all__ = [
     "Dispatcher",
     "TickReport",
     "backoff",
+    "daemon_for",
     "load_checked",
 ]

@@ -200,8 +200,9 @@ class Dispatcher:
         message: Message,
         alert_id: int | None = None,
     ) -> None:
-        retry_at = self.clock() + backoff(attempts + 1)
-        if not await self.deliveries.claim(table, row_id, until=retry_at):
+        now = self.clock()
+        retry_at = now + backoff(attempts + 1)
+        if not await self.deliveries.claim(table, row_id, now=now, until=retry_at):
             return  # sent by someone else meanwhile
         extra = {"alert_id": alert_id} if alert_id is not None else {}
         try:

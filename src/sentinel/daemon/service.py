@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sentinel.config import Config
+from sentinel.config import Config, Source
 from sentinel.daemon.courier import Courier
 from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
@@ -161,18 +161,11 @@ class Daemon:
         slot = last_duty_patrol(now, schedule)
         posts_new = 0
         if due:
-            log.info("patrolling %d due sources", len(due))
             # a duty patrol's digest delivers what it finds: claim deadlines count from its slot
-            report = await patrol.run(due, duty_at=slot if duty else None)
-            posts_new = report.posts_new
-            cut = {r.source_id for r in report.sources if r.error_kind == CUT}
-            # written after the patrol: one cut short is patrolled again, never skipped
-            await deliveries.set_schedule_state(
-                {_SOURCE + s.id: now for s in due if s.id not in cut}
+            posts_new, complete = await self._patrol_due(
+                due, duty_at=slot if duty else None, now=now
             )
-            if cut:
-                log.warning("stopping: %d sources cut short, patrolled at the next start", len(cut))
-                duty = False  # the next start runs this duty patrol, with its digests
+            duty = duty and complete  # else the next start runs this duty patrol, with its digests
         digests = 0
         if duty:
             await recheck_gone(patrol)
@@ -198,6 +191,21 @@ class Daemon:
             dispatch=dispatched,
         )
         return self.last_tick
+
+    async def _patrol_due(
+        self, due: list[Source], *, duty_at: datetime | None, now: datetime
+    ) -> tuple[int, bool]:
+        """Patrol `due` here; the new posts, and whether the patrol was complete (not cut)."""
+        log.info("patrolling %d due sources", len(due))
+        report = await self.patrol.run(due, duty_at=duty_at)
+        cut = {r.source_id for r in report.sources if r.error_kind == CUT}
+        # written after the patrol: one cut short is patrolled again, never skipped
+        await Deliveries(self.patrol.store).set_schedule_state(
+            {_SOURCE + s.id: now for s in due if s.id not in cut}
+        )
+        if cut:
+            log.warning("stopping: %d sources cut short, patrolled at the next start", len(cut))
+        return report.posts_new, not cut
 
     async def _tick(self) -> None:
         await self.tick()

@@ -1,6 +1,8 @@
 """The patrol: where the stages meet (fetch → extract → match → cluster → store → workflow).
 
 patrol.py    Patrol: one patrol of many sources, and the life of one source in it
+lists.py     a source's list pages walked, each fetch and the source's health recorded
+fresh.py     a list page's new posts: their own pages read, matched, stored
 stories.py   a page's matched posts into stories, alerts and escalations
 rules.py     pure decisions: a source's fetch policy, a story's department and severity
 records.py   what a patrol reports

@@ -144,14 +144,18 @@ class Deliveries:
                     update(outbox).where(outbox.c.id == item.id).values(sent_at=at, last_error=None)
                 )
 
-    async def claim(self, table: str, row_id: int, *, until: datetime) -> bool:
-        """Count an attempt and hold the row until `until`; False if it was sent meanwhile."""
+    async def claim(self, table: str, row_id: int, *, now: datetime, until: datetime) -> bool:
+        """Count an attempt and hold the row until `until`; False if it was sent or claimed
+        meanwhile. The row must still be due at `now`: of two processes claiming it at once,
+        the second's update finds it held (PostgreSQL re-reads the row after the first
+        commits), so two schedulers never send one row twice."""
         t = _TABLES[table]
         async with self.store.transaction(urgent=True) as tx:
             with translate_errors(f"claiming a {table} row"):
                 result = await tx.connection.execute(
                     update(t)
                     .where(t.c.id == row_id, t.c.sent_at.is_(None))
+                    .where(or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now))
                     .values(attempts=t.c.attempts + 1, next_attempt_at=until)
                 )
                 return bool(result.rowcount)

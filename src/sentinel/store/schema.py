@@ -258,6 +258,17 @@ schedule_state = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
+# Worker mode: which node and process each queue worker (procrastinate_workers.id) is, for
+# `sentinel workers status`. The queue's own tables belong to procrastinate (migration 0007).
+worker_node = Table(
+    "worker_node",
+    metadata,
+    Column("worker_id", Id, primary_key=True, autoincrement=False),
+    Column("node", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+)
+
 # One alert per story, enforced here so that racing patrols can never open two.
 alert = Table(
     "alert",

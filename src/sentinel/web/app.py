@@ -19,7 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from sentinel.config import Config
 from sentinel.errors import NotFound, SentinelError
 from sentinel.store import Store
-from sentinel.web import api, pages, regroup
+from sentinel.web import api, pages, regroup, workers_page
 from sentinel.web.auth import LoginLimiter, Signer
 from sentinel.web.desk import HERE, Desk, NotSignedIn, make_templates
 from sentinel.web.sessions import Sessions
@@ -71,6 +71,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(regroup.router)  # merge and split, on the alert page and the API
+    app.include_router(workers_page.router)
+    app.state.desk.templates.env.globals["workers_enabled"] = cfg.settings.workers.enabled
     _errors(app)
 
     @app.middleware("http")

@@ -1,0 +1,44 @@
+"""Typed model of the worker mode's part of `sentinel.yaml` (mounted as `workers:`).
+
+    workers:
+      enabled: true          # `sentinel run` enqueues patrols; `sentinel worker` runs them
+      lock: host             # one job per host at a time across workers (or: source)
+      concurrency: 8         # patrol jobs one worker process runs at once
+      stall_timeout: 60s     # a worker silent this long is dead: its jobs are run again
+      duty_wait: 10m         # how long a duty patrol waits for its jobs before the digests
+
+Worker mode needs PostgreSQL: the queue (procrastinate) lives in the same database as the store.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field
+
+from sentinel.config.base import Duration, Strict
+
+
+class WorkersConfig(Strict):
+    enabled: bool = Field(
+        False,
+        description="patrols run as jobs by `sentinel worker` processes (PostgreSQL only)",
+    )
+    lock: Literal["host", "source"] = Field(
+        "host",
+        description="jobs of one host run one at a time (politeness across workers), or of one "
+        "source only",
+    )
+    concurrency: int = Field(8, ge=1, le=256, description="patrol jobs one worker runs at once")
+    stall_timeout: Duration = Field(
+        timedelta(seconds=60),
+        description="a worker without a heartbeat for this long is dead; its jobs run again",
+    )
+    heartbeat: Duration = Field(
+        timedelta(seconds=10), description="how often a worker says it is alive"
+    )
+    duty_wait: Duration = Field(
+        timedelta(minutes=10),
+        description="how long a duty patrol waits for its jobs before its digests go out",
+    )

@@ -1,0 +1,194 @@
+"""What worker mode keeps beside the queue: which node and process each worker is, one source's
+health for a job, the wake-up that tells the schedulers a push was committed, and the status
+the operator reads (procrastinate's tables, read with plain SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, text
+
+from sentinel.sources.health import Health
+from sentinel.sources.health import State as HealthState
+from sentinel.store.engine import dialect_insert, translate_errors
+from sentinel.store.schema import source, worker_node
+from sentinel.store.store import Store
+
+# the channel a worker NOTIFYs after committing a push, and schedulers LISTEN on
+PUSH_CHANNEL = "sentinel_push"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WorkerRow:
+    worker_id: int
+    node: str | None
+    pid: int | None
+    last_heartbeat: datetime
+    alive: bool
+    running: tuple[str, ...]  # source ids of the jobs it runs now
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QueueStatus:
+    workers: tuple[WorkerRow, ...]
+    waiting: int  # jobs waiting to run
+    running: int
+    oldest_waiting_since: datetime | None  # when the oldest waiting job was queued
+    failed_last_hour: int
+    leader: str | None  # the scheduler that enqueues now (its application_name), if any
+
+
+async def register_node(store: Store, worker_id: int, *, node: str, pid: int, at: datetime) -> None:
+    async with store.transaction() as tx:
+        stmt = dialect_insert(tx.connection.dialect.name, worker_node)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[worker_node.c.worker_id],
+            set_={"node": node, "pid": pid, "started_at": at},
+        )
+        with translate_errors("registering a worker"):
+            await tx.connection.execute(
+                stmt, {"worker_id": worker_id, "node": node, "pid": pid, "started_at": at}
+            )
+
+
+async def forget_node(store: Store, worker_id: int) -> None:
+    async with store.transaction() as tx:
+        with translate_errors("unregistering a worker"):
+            await tx.connection.execute(
+                delete(worker_node).where(worker_node.c.worker_id == worker_id)
+            )
+
+
+async def health_of(store: Store, source_id: str) -> Health:
+    """One source's health (a job folds its patrol into it); the default when never seen."""
+    q = select(
+        source.c.health,
+        source.c.health_reason,
+        source.c.health_failures,
+        source.c.had_items,
+        source.c.had_titles,
+        source.c.had_dates,
+    ).where(source.c.id == source_id)
+    with translate_errors("reading source health"):
+        async with store.engine.connect() as conn:
+            row = (await conn.execute(q)).first()
+    if row is None:
+        return Health()
+    state, reason, failures, items, titles, dates = row
+    return Health(
+        state=HealthState(state),
+        reason=reason,
+        failures=failures,
+        had_items=bool(items),
+        had_titles=bool(titles),
+        had_dates=bool(dates),
+    )
+
+
+async def notify_push(store: Store) -> None:
+    """Tell the schedulers a push was committed (PostgreSQL NOTIFY; they send it at once)."""
+    with translate_errors("announcing a push"):
+        async with store.engine.connect() as conn:
+            await conn.execute(text(f"NOTIFY {PUSH_CHANNEL}"))
+            await conn.commit()
+
+
+_WORKERS = text(
+    """
+    SELECT w.id, w.last_heartbeat, n.node, n.pid,
+           coalesce(array_agg(j.args->>'source_id' ORDER BY j.id)
+                    FILTER (WHERE j.id IS NOT NULL), '{}') AS running
+    FROM procrastinate_workers w
+    LEFT JOIN worker_node n ON n.worker_id = w.id
+    LEFT JOIN procrastinate_jobs j ON j.worker_id = w.id AND j.status = 'doing'
+    GROUP BY w.id, w.last_heartbeat, n.node, n.pid
+    ORDER BY w.id
+    """
+)
+_QUEUE = text(
+    """
+    SELECT
+      count(*) FILTER (WHERE j.status = 'todo') AS waiting,
+      count(*) FILTER (WHERE j.status = 'doing') AS running,
+      (SELECT min(e.at) FROM procrastinate_events e JOIN procrastinate_jobs t ON t.id = e.job_id
+        WHERE t.status = 'todo' AND e.type = 'deferred') AS oldest
+    FROM procrastinate_jobs j WHERE j.status IN ('todo', 'doing')
+    """
+)
+_FAILED = text(
+    """
+    SELECT count(DISTINCT e.job_id) FROM procrastinate_events e
+    WHERE e.type = 'failed' AND e.at > now() - interval '1 hour'
+    """
+)
+_LEADER = text(
+    """
+    SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key
+      AND a.datname = current_database()
+    """
+)
+
+
+async def queue_status(store: Store, *, stall_timeout: timedelta) -> QueueStatus:
+    """Workers (alive: a heartbeat within `stall_timeout`), queue depth, the oldest wait."""
+    with translate_errors("reading the queue"):
+        async with store.engine.connect() as conn:
+            now = (await conn.execute(text("SELECT now()"))).scalar_one()
+            workers = tuple(
+                WorkerRow(
+                    worker_id=wid,
+                    node=node,
+                    pid=pid,
+                    last_heartbeat=beat,
+                    alive=now - beat <= stall_timeout,
+                    running=tuple(running),
+                )
+                for wid, beat, node, pid, running in await conn.execute(_WORKERS)
+            )
+            waiting, running, oldest = (await conn.execute(_QUEUE)).one()
+            failed = (await conn.execute(_FAILED)).scalar_one()
+            leader = (await conn.execute(_LEADER, {"key": LEADER_KEY})).scalar()
+    return QueueStatus(
+        workers=workers,
+        waiting=waiting,
+        running=running,
+        oldest_waiting_since=oldest,
+        failed_last_hour=failed,
+        leader=leader,
+    )
+
+
+# The session-level advisory lock the enqueuing scheduler holds through its tick: exactly one
+# scheduler enqueues per tick; a scheduler killed mid-tick drops it with its connection.
+LEADER_KEY = 730_184_511
+
+
+@asynccontextmanager
+async def leader_lock(store: Store, *, name: str) -> AsyncIterator[bool]:
+    """True inside when this process holds the lock; `name` shows in pg_stat_activity."""
+    with translate_errors("taking the scheduler lock"):
+        conn = await store.engine.connect()
+    try:
+        with translate_errors("taking the scheduler lock"):
+            await conn.execute(
+                text("SELECT set_config('application_name', :n, false)"), {"n": name}
+            )
+            got = bool(
+                (
+                    await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_KEY})
+                ).scalar_one()
+            )
+            await conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                with translate_errors("releasing the scheduler lock"):
+                    await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_KEY})
+                    await conn.commit()
+    finally:
+        await conn.close()

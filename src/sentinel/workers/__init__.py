@@ -1,0 +1,7 @@
+"""Worker mode: patrols as procrastinate jobs in PostgreSQL, run by `sentinel worker` processes.
+
+queue.py     the queue: the patrol task, its jobs and their locks
+worker.py    `sentinel worker`: one process running patrol jobs
+enqueue.py   the scheduler's side: enqueue due sources, put back stalled jobs, wait for a patrol
+status.py    what the operator sees: workers alive, what each runs, the queue
+"""

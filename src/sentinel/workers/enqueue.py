@@ -1,0 +1,80 @@
+"""The scheduler's side of the queue: enqueue the due sources, put stalled jobs back, wait for
+a duty patrol's jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from procrastinate import App
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Status
+
+from sentinel.config import Source
+from sentinel.workers.queue import QUEUE, enqueue, queue_app
+
+log = logging.getLogger(__name__)
+
+
+class Enqueuer:
+    def __init__(self, url: str, *, lock: str, stall_timeout: timedelta) -> None:
+        self.app: App = queue_app(url, pool_size=2)
+        self.lock = lock
+        self.stall_timeout = stall_timeout
+
+    async def open(self) -> Enqueuer:
+        await self.app.open_async()
+        return self
+
+    async def close(self) -> None:
+        await self.app.close_async()
+
+    async def enqueue(self, sources: Sequence[Source], *, duty_at: datetime | None) -> list[int]:
+        """One job per due source not already waiting (see queue.py for the locks)."""
+        return await enqueue(self.app, sources, duty_at=duty_at, lock=self.lock)
+
+    async def retry_stalled(self) -> int:
+        """Put back the jobs of workers silent for `stall_timeout` (killed, or cut off)."""
+        stalled = await self.app.job_manager.get_stalled_jobs(
+            queue=QUEUE, seconds_since_heartbeat=self.stall_timeout.total_seconds()
+        )
+        n = 0
+        for job in stalled:
+            try:
+                await self.app.job_manager.retry_job(job)
+                n += 1
+            except UniqueViolation:
+                # the source was enqueued again meanwhile: that job patrols it
+                assert job.id is not None
+                await self.app.job_manager.finish_job_by_id_async(
+                    job.id, status=Status.FAILED, delete_job=False
+                )
+            log.warning(
+                "job %s of a dead worker put back in the queue",
+                job.id,
+                extra={"source_id": job.task_kwargs.get("source_id")},
+            )
+        return n
+
+    async def wait(self, job_ids: Sequence[int], *, within: float, poll: float = 0.5) -> bool:
+        """Wait until none of `job_ids` waits or runs (stalled ones are put back meanwhile);
+        False when `within` seconds passed first."""
+        deadline = time.monotonic() + within
+        ids = list(job_ids)
+        while ids:
+            rows = await self.app.connector.execute_query_all_async(
+                query="SELECT id FROM procrastinate_jobs "  # type: ignore[arg-type]
+                "WHERE id = ANY(%(ids)s) AND status IN ('todo', 'doing')",
+                ids=ids,
+            )
+            ids = [int(r["id"]) for r in rows]
+            if not ids:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await self.retry_stalled()
+            await asyncio.sleep(poll)
+        return True

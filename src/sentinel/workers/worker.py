@@ -1,0 +1,131 @@
+"""`sentinel worker`: runs patrol jobs from the queue until stopped.
+
+A job is one source's patrol (`Patrol.patrol_source`, as in one process). Jobs are at least once:
+a worker killed mid-job stops sending heartbeats, and after `workers.stall_timeout` a scheduler
+puts its job back in the queue for another worker. Nothing a job writes can be doubled by that:
+its story decisions are one transaction each (a killed job leaves no partial story), and the
+database keeps posts, stories, alerts and outbox rows unique.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from datetime import datetime
+from typing import Any
+
+from procrastinate import JobContext
+from procrastinate.worker import Worker
+
+from sentinel.config import Config, Source
+from sentinel.pipeline import Clock, Patrol, utcnow
+from sentinel.store.nodes import forget_node, health_of, notify_push, register_node
+from sentinel.workers.queue import QUEUE, queue_app, register, require_postgres
+
+log = logging.getLogger(__name__)
+
+
+def node_name() -> str:
+    return os.environ.get("SENTINEL_NODE") or socket.gethostname()
+
+
+class PatrolWorker:
+    """One worker process: a Patrol opened once, and procrastinate's worker feeding it jobs."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        database_url: str | None = None,
+        concurrency: int | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.cfg = cfg
+        self.url = require_postgres(cfg, database_url)
+        self.concurrency = concurrency or cfg.settings.workers.concurrency
+        self.clock = clock
+        self._sources = {s.id: s for s in cfg.sources.sources}
+        self._patrol: Patrol | None = None
+        self._notes: set[asyncio.Task[None]] = set()
+        self.done = 0  # jobs finished by this process
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run jobs until `stop` is set; the running ones finish first."""
+        w = self.cfg.settings.workers
+        patrol = self._patrol = await Patrol.open(self.cfg, database_url=self.url, clock=self.clock)
+        patrol.store.on_push(self._announce)
+        app = queue_app(self.url, pool_size=self.concurrency + 4)
+        register(app, self._job)
+        try:
+            async with app.open_async():
+                worker = Worker(
+                    app,
+                    queues=[QUEUE],
+                    name=f"{node_name()}:{os.getpid()}",
+                    concurrency=self.concurrency,
+                    install_signal_handlers=False,
+                    update_heartbeat_interval=w.heartbeat.total_seconds(),
+                    stalled_worker_timeout=w.stall_timeout.total_seconds(),
+                    delete_jobs="successful",
+                )
+                run = worker.run()  # type: ignore[no-untyped-call]
+                task = asyncio.create_task(run, name="sentinel-worker")
+                registered = asyncio.create_task(self._register(worker, task))
+                # a worker whose queue side fails (database gone) stops the process too
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                worker.stop()  # type: ignore[no-untyped-call]
+                await task
+                await registered
+                if worker.worker_id is not None:
+                    await forget_node(patrol.store, worker.worker_id)
+        finally:
+            await asyncio.gather(*self._notes, return_exceptions=True)
+            self._patrol = None
+            await patrol.close()
+
+    async def _register(self, worker: Worker, running: asyncio.Task[Any]) -> None:
+        """Name this worker's queue id after its node and pid, for `sentinel workers status`."""
+        # procrastinate sets the id when it registers, and offers no hook for that moment
+        while worker.worker_id is None and not running.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        wid = worker.worker_id
+        if wid is None or self._patrol is None:
+            return
+        await register_node(
+            self._patrol.store, wid, node=node_name(), pid=os.getpid(), at=self.clock()
+        )
+        log.warning("worker %d (%s, pid %d) running", wid, node_name(), os.getpid())
+
+    def _announce(self) -> None:
+        # the schedulers send pushes; a NOTIFY wakes their couriers at once
+        if self._patrol is None:
+            return
+        task = asyncio.create_task(notify_push(self._patrol.store))
+        self._notes.add(task)
+        task.add_done_callback(self._notes.discard)
+
+    async def _job(self, context: JobContext, *, source_id: str, duty_at: Any = None) -> None:
+        patrol = self._patrol
+        assert patrol is not None
+        source: Source | None = self._sources.get(source_id)
+        if source is None:
+            log.warning(
+                "job for a source not in this worker's sources.yaml", extra={"source_id": source_id}
+            )
+            return
+        patrol.duty_at = datetime.fromisoformat(duty_at) if duty_at else None
+        patrol._health[source_id] = await health_of(patrol.store, source_id)
+        await patrol.refresh_grouping()  # the lead office may have merged or split stories
+        report = await patrol.patrol_source(source)
+        await patrol.store.flush()  # the fetch records of this job, before it is marked done
+        self.done += 1
+        log.info(
+            "patrolled: %d new posts%s",
+            report.posts_new,
+            f" ({report.error})" if report.error else "",
+            extra={"source_id": source_id},
+        )
