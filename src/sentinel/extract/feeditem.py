@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sentinel.config.models import Source
+from sentinel.extract.items import item_at
 from sentinel.extract.post import Post
 from sentinel.extract.text import collapse, html_to_text
 from sentinel.extract.urls import is_web_url, web_url
@@ -42,6 +43,19 @@ def entry_post(
     url = web_url(link, page.url)
     if url is None:
         return None
+    with item_at(url):
+        return _entry(src, url, title, contents, summary, author, published)
+
+
+def _entry(
+    src: Source,
+    url: str,
+    title: str,
+    contents: Sequence[str],
+    summary: str,
+    author: str,
+    published: Callable[[], datetime | None],
+) -> Post | None:
     raw = max(contents, key=len) if contents else ""
     body = html_to_text(raw if len(raw) >= len(summary) else summary)
     text = collapse(html_to_text(title)) or collapse(body)[:TITLE_FROM_BODY]

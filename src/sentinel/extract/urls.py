@@ -81,7 +81,9 @@ def canonical_url(url: str, base: str | None = None) -> str:
     url = _STRIP.sub("", url.strip())
     if base:
         url = urljoin(base, url)
-    return _canonical(url)
+    canonical = _canonical(url)
+    urlsplit(canonical)  # `https:////]` becomes `https://]`: its ValueError is raised here
+    return canonical
 
 
 def is_web_url(url: str) -> bool:
@@ -97,11 +99,11 @@ def web_url(link: str, base: str) -> str | None:
     """
     try:
         url = canonical_url(link, base)
-    except ValueError:
+        host = urlsplit(url).hostname
+    except ValueError:  # `https:////]` joins to a host urlsplit calls a bad IPv6 literal
         return None
     if not is_web_url(url):
         return None
-    host = urlsplit(url).hostname
     if not host or any(c in host for c in ' <>"{}|\\^`'):
         return None
     return url

@@ -232,6 +232,7 @@ class Patrol(StoryWriter):
             titles_found=tally.items,  # extraction keeps only items with a title
             dates_found=tally.dated,
             blocked_page=tally.blocked,
+            skipped=tuple(tally.skipped),
         )
         before = self._health.get(source.id, Health())
         after, event = health_step(before, obs)
@@ -299,6 +300,11 @@ class Patrol(StoryWriter):
                 await self._record_error(src, page_url, page.fetched_at, e, status=page.status)
                 raise e
             posts = read.posts
+            for item in read.skipped:  # one bad item costs that item only (extract.items)
+                log.warning(
+                    "item skipped: %s", item.reason, extra={"source_id": src.id, "url": item.url}
+                )
+                tally.skipped.append(f"{item.url}: {item.reason}")
             tally.items += len(posts)
             tally.dated += sum(p.published_at is not None for p in posts)
             if page_no == 0:

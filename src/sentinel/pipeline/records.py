@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sentinel.extract.post import Post
@@ -96,6 +96,7 @@ class Tally:
     dated: int = 0  # items with a published time (a layout change loses them)
     status: int | None = None  # of the last list page fetched
     blocked: bool = False  # a list page came back as a captcha / anti-bot wall
+    skipped: list[str] = field(default_factory=list)  # "URL: reason" of items not read
     posts_new: int = 0
     hits_new: int = 0
     stories_new: int = 0

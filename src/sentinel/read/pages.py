@@ -14,7 +14,8 @@ from typing import Protocol
 
 from sentinel.config import Source
 from sentinel.errors import ExtractError, SentinelError
-from sentinel.extract import extract_detail, extract_list, next_page
+from sentinel.extract import Skipped, extract_detail, extract_list, next_page
+from sentinel.extract.items import reason_of
 from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
 from sentinel.fetch.charset import decode_html
@@ -31,6 +32,7 @@ class ListRead:
     error: ExtractError | None = None  # the page came but did not parse as its kind says
     blocked: bool = False  # an empty first page that looks like a captcha or a wall
     next_url: str | None = None  # the following list page, when one was asked for
+    skipped: tuple[Skipped, ...] = ()  # items of the page that could not be read, and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +78,9 @@ async def read_list(
     page = await fetcher.get(url, policy=policy, validators=validators)
     if page.not_modified:
         return ListRead(page=page, posts=[])
+    skipped: list[Skipped] = []
     try:
-        posts = extract_list(src, page)
+        posts = extract_list(src, page, skipped)
     except ExtractError as e:
         return ListRead(page=page, posts=[], error=e)
     blocked = False
@@ -90,6 +93,7 @@ async def read_list(
         posts=posts,
         blocked=blocked,
         next_url=next_page(src, page) if more else None,
+        skipped=tuple(skipped),
     )
 
 
@@ -104,6 +108,9 @@ async def read_details(
             return DetailRead(post=extract_detail(src, page, post), page=page)
         except SentinelError as e:
             return DetailRead(post=post, page=None, failure=str(e))
+        # The page is the site's, whatever it holds: a failure to read it keeps the list's post.
+        except Exception as e:
+            return DetailRead(post=post, page=None, failure=reason_of(e))
 
     return list(await asyncio.gather(*(one(p) for p in posts)))
 

@@ -34,6 +34,8 @@ class Observation:
     titles_found: int = 0  # of those, with a title
     dates_found: int = 0  # of those, with a published time
     blocked_page: bool = False  # the body looked like a captcha wall (see looks_blocked)
+    # items of the pages that could not be read, as "URL: reason" (extract.items.Skipped)
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -102,8 +104,11 @@ def _observe(h: Health, obs: Observation, policy: Policy) -> Health:
     h = replace(h, failures=0)
     if obs.items == 0:
         if h.had_items:
-            return replace(h, state=State.broken_layout, reason="no items where there were")
-        return replace(h, state=State.ok, reason="")
+            reason = "; ".join(
+                filter(None, ["no items where there were", skipped_reason(obs.skipped)])
+            )
+            return replace(h, state=State.broken_layout, reason=reason)
+        return replace(h, state=State.ok, reason=skipped_reason(obs.skipped))
     if h.had_titles and obs.titles_found == 0:
         return replace(h, state=State.broken_layout, reason="items have lost their titles")
     if h.had_dates and obs.dates_found == 0:
@@ -113,7 +118,16 @@ def _observe(h: Health, obs: Observation, policy: Policy) -> Health:
         had_items=True,
         had_titles=h.had_titles or obs.titles_found > 0,
         had_dates=h.had_dates or obs.dates_found > 0,
+        reason=skipped_reason(obs.skipped),
     )
+
+
+def skipped_reason(skipped: tuple[str, ...]) -> str:
+    """What a healthy source's reason says of the items its last patrol could not read."""
+    if not skipped:
+        return ""
+    more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+    return f"{len(skipped)} item(s) skipped: {skipped[0]}{more}"
 
 
 def _event(old: Health, new: Health) -> Event | None:
