@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
+from sentinel.extract.limits import MAX_DATE_TEXT
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _FULL = re.compile(
@@ -30,7 +32,11 @@ _NO_YEAR_DATE = re.compile(r"^[\[(（【]?\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*�
 # "2019-12": Tieba lists older threads by month only; read as the month's first day.
 _YEAR_MONTH = re.compile(r"^[\[(（【]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*[\])）】]?$")
 _DAY_WORD = re.compile(r"(今天|昨天|前天|今日|昨日)\s*(?:(\d{1,2})\s*[:：]\s*(\d{2}))?")
-_AGO = re.compile(r"(\d+|半|一|两|几)\s*(秒|分钟|分|小时|个小时|天|日|周|星期|个月|月|年)\s*前")
+# (?<!\d): a search restarted inside a run of digits would rescan the run, which made 50k
+# digits take minutes.
+_AGO = re.compile(
+    r"(?<![\d.])(\d{1,9}|半|一|两|几)\s*(秒|分钟|分|小时|个小时|天|日|周|星期|个月|月|年)\s*前"
+)
 _CLOCK = re.compile(r"^(\d{1,2})\s*[:：]\s*(\d{2})(?:\s*[:：]\s*(\d{2}))?$")
 _ZONE = re.compile(r"(?:[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|UT|Z|[ECMP][SD]T)\b|\dZ)\s*$", re.I)
 
@@ -71,7 +77,7 @@ def _parse(value: object, now: datetime, fmt: str | None) -> datetime | None:
         return _epoch(float(value))
     if not isinstance(value, str):
         return None
-    text = unicodedata.normalize("NFKC", value).strip()
+    text = unicodedata.normalize("NFKC", value[:MAX_DATE_TEXT]).strip()
     if not text:
         return None
     local_now = _aware(now).astimezone(SHANGHAI)

@@ -55,7 +55,8 @@ def extract_feed_reference(
         )
     try:
         # A stream, never bytes or str: feedparser would treat a string as a URL or file name.
-        parsed = feedparser.parse(io.BytesIO(_first_items(page.body)), response_headers=headers)
+        body = _first_items(page.body)
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     except Exception as e:  # feedparser has no exception hierarchy of its own to catch
         raise ExtractError(f"feed parser failed: {e}", url=page.url, source_id=src.id) from e
     entries = parsed.get("entries") or []
@@ -70,12 +71,15 @@ def extract_feed_reference(
                 url=page.url,
                 source_id=src.id,
             )
+    skipped = [] if skipped is None else skipped
+    if len(body) < len(page.body):
+        skipped.append(Skipped(page.url, f"more than {MAX_ITEMS} items: the rest not read"))
     return first_per_url(
         each_item(
             entries,
             lambda entry: _post(src, page, entry),
             page_url=page.url,
-            skipped=[] if skipped is None else skipped,
+            skipped=skipped,
         )
     )
 

@@ -20,6 +20,7 @@ from sentinel.extract.numbers import parse_count
 from sentinel.extract.post import Post
 from sentinel.extract.select import first, href, read, spec
 from sentinel.extract.status import read_status
+from sentinel.extract.tame import tame_html
 from sentinel.extract.text import block_text, collapse, inline_text
 from sentinel.extract.urls import web_url
 from sentinel.fetch.charset import decode_html
@@ -61,7 +62,7 @@ def parse(page: Page, encoding: str | None) -> Parsed:
             _CACHE.move_to_end(key)
             return hit[1]
     text, _ = decode_html(page.body, header_charset=page.charset, override=encoding)
-    tree = LexborHTMLParser(text)
+    tree = LexborHTMLParser(tame_html(text))
     root = tree.root
     if root is None:
         tree = LexborHTMLParser("<html></html>")

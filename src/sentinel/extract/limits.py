@@ -30,6 +30,7 @@ MAX_COUNT = 2**31 - 1
 # +08:05:43 offset is not even a datetime in UTC).
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=2)
-# A date or count is read from a cell or attribute; nothing longer is one.
-MAX_DATE_TEXT = 200
+# A date or count is read from a cell or attribute (a post's info line at most); the parsers
+# are linear, and these keep a 8 MB cell from costing even that.
+MAX_DATE_TEXT = 1000
 MAX_COUNT_TEXT = 200

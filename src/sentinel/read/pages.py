@@ -22,6 +22,11 @@ from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.sources.health import looks_blocked
 
+# Pages larger than this are decoded and extracted in a worker thread, so a big page (an 8 MB
+# feed takes feedparser seconds) does not stall every other source and the desk in this
+# process. Smaller pages, nearly all of them, take less than the thread hop costs.
+OFF_LOOP_BYTES = 256 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class ListRead:
@@ -78,6 +83,12 @@ async def read_list(
     page = await fetcher.get(url, policy=policy, validators=validators)
     if page.not_modified:
         return ListRead(page=page, posts=[])
+    if len(page.body) > OFF_LOOP_BYTES:
+        return await asyncio.to_thread(_list_read, src, page, first, more)
+    return _list_read(src, page, first, more)
+
+
+def _list_read(src: Source, page: Page, first: bool, more: bool) -> ListRead:
     skipped: list[Skipped] = []
     try:
         posts = extract_list(src, page, skipped)
@@ -105,7 +116,11 @@ async def read_details(
     async def one(post: Post) -> DetailRead:
         try:
             page = await fetcher.get(post.url, policy=policy)
-            return DetailRead(post=extract_detail(src, page, post), page=page)
+            if len(page.body) > OFF_LOOP_BYTES:
+                done = await asyncio.to_thread(extract_detail, src, page, post)
+            else:
+                done = extract_detail(src, page, post)
+            return DetailRead(post=done, page=page)
         except SentinelError as e:
             return DetailRead(post=post, page=None, failure=str(e))
         # The page is the site's, whatever it holds: a failure to read it keeps the list's post.
