@@ -15,7 +15,7 @@ from sentinel.config.models import Source
 from sentinel.errors import ExtractError
 from sentinel.extract.dates import has_zone, parse_date
 from sentinel.extract.feedfast import ITEM_TAGS, extract_feed_fast
-from sentinel.extract.feeditem import entry_post
+from sentinel.extract.feeditem import entry_post, settle_fragments
 from sentinel.extract.items import Skipped, each_item
 from sentinel.extract.limits import MAX_ITEMS
 from sentinel.extract.post import Post, first_per_url
@@ -75,11 +75,13 @@ def extract_feed_reference(
     if len(body) < len(page.body):
         skipped.append(Skipped(page.url, f"more than {MAX_ITEMS} items: the rest not read"))
     return first_per_url(
-        each_item(
-            entries,
-            lambda entry: _post(src, page, entry),
-            page_url=page.url,
-            skipped=skipped,
+        settle_fragments(
+            each_item(
+                entries,
+                lambda entry: _post(src, page, entry),
+                page_url=page.url,
+                skipped=skipped,
+            )
         )
     )
 

@@ -20,7 +20,7 @@ from lxml import etree
 
 from sentinel.config.models import Source
 from sentinel.extract.dates import parse_date
-from sentinel.extract.feeditem import entry_post
+from sentinel.extract.feeditem import entry_post, settle_fragments
 from sentinel.extract.items import ItemError, Skipped, each_item
 from sentinel.extract.post import Post, first_per_url
 from sentinel.extract.text import collapse
@@ -99,12 +99,14 @@ def _extract(src: Source, page: Page, skipped: list[Skipped]) -> list[Post]:
         raise NotSure("item count")  # an item inside CDATA or a comment: let feedparser judge
     atom = kind == "feed"
     return first_per_url(
-        each_item(
-            items,
-            lambda item: _post(src, page, item, atom=atom),
-            page_url=page.url,
-            skipped=skipped,
-            passthrough=(Exception,),
+        settle_fragments(
+            each_item(
+                items,
+                lambda item: _post(src, page, item, atom=atom),
+                page_url=page.url,
+                skipped=skipped,
+                passthrough=(Exception,),
+            )
         )
     )
 

@@ -204,6 +204,8 @@ def _extract_html(src: Source, page: Page, parsed: Parsed, skipped: list[Skipped
         if not link:
             return None
         url = web_url(link, parsed.base)
+        if url is not None and rules.identity is not None:
+            url = rules.identity(url)
         if url is None or url in seen:
             return None
         with item_at(url):
