@@ -63,6 +63,9 @@ def source_json(src: Source, status: SourceStatus | None) -> dict[str, object]:
         "items_last": status.items_last if status else None,
         "consecutive_failures": status.consecutive_failures if status else 0,
         "last_ok_at": _iso(status.last_ok_at) if status else None,
+        # the state, and its reason: also the items of the last patrol that were skipped
+        "health": status.health if status else "ok",
+        "health_reason": status.health_reason if status else "",
     }
 
 
@@ -145,6 +148,6 @@ def render_sources(sources: Sequence[Source], rows: Mapping[str, SourceStatus]) 
         out.append(
             f"{s.id:<20} {_local(r.last_fetch_at):<17} {status:<8} "
             f"{r.items_last if r.items_last is not None else '-':>5} "
-            f"{r.consecutive_failures:>5}  {r.last_error or ''}"
+            f"{r.consecutive_failures:>5}  {r.last_error or r.health_reason or ''}"
         )
     return "\n".join(out)

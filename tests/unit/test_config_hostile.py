@@ -103,6 +103,8 @@ def test_deep_nesting_inside_a_source_is_refused_with_its_line(tmp_path: Path) -
     [
         ("!!float x", "float value 'x': could not convert string to float: 'x'"),
         ("!!timestamp 2026-13-45", "timestamp value '2026-13-45': month must be in 1..12"),
+        # found by `python -m fuzz`: PyYAML raised AttributeError on a timestamp it cannot read
+        ("!!timestamp x", "timestamp value 'x': not a timestamp"),
     ],
 )
 def test_a_tag_whose_value_does_not_convert(tmp_path: Path, value: str, message: str) -> None:

@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from sentinel.config.models import HttpSettings, Selectors, Source
 from sentinel.extract import Skipped, extract_list, items, parse_date
-from sentinel.extract.limits import MAX_ATTRS, MAX_ITEMS
+from sentinel.extract.limits import MAX_ATTRS, MAX_DEPTH, MAX_FEED_TAGS, MAX_FOSTERED, MAX_ITEMS
 from sentinel.extract.tame import tame_html
 from sentinel.extract.text import block_text
 from sentinel.fetch import Fetcher
@@ -120,3 +120,54 @@ async def test_a_big_page_is_extracted_off_the_event_loop(
             assert read.posts
     big, small = threads
     assert big != threading.get_ident() and small == threading.get_ident()
+
+
+# Found by `python -m fuzz` over the corpus (the seeds behind each are named).
+
+
+def test_87k_nested_elements_are_cut_at_max_depth() -> None:
+    # a corpus feed with 87k <div> spliced in: lexbor took 8 s building that deep a tree
+    html = (
+        "<ul><li><a href='/1'>一</a></li></ul>" + "<div>" * 87_000 + "<ul><li><a href='/2'>二</a>"
+    )
+    tamed = tame_html(html)
+    assert tamed.count("<div>") == MAX_DEPTH
+    # what sits deeper than MAX_DEPTH keeps its text but not its tags: "二" is no item
+    assert [p.title for p in extract_list(HTML, page(html.encode()))] == ["一"]
+
+
+def test_depth_follows_end_tags_as_html_does() -> None:
+    # closing what is open keeps the depth low; an end tag of nothing open closes nothing
+    balanced = "<div><p>x</p></div>" * 6_000
+    assert tame_html(balanced) == balanced
+    stray = ("<div>" + "</span>" * 3) * 4_000
+    assert tame_html(stray).count("<div>") == MAX_DEPTH
+
+
+def test_a_feed_of_900kb_of_tags_is_cut_for_feedparser() -> None:
+    # feedparser's tolerant parser spent 2.5 s on 180k start tags of a broken feed
+    body = (
+        b'<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>first</title><link>http://x.cn/1</link></item>" + b"<div>" * 180_000
+    )
+    skipped: list[Skipped] = []
+    posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"), skipped)
+    assert [p.title for p in posts] == ["first"]
+    assert [s.reason for s in skipped] == [f"more than {MAX_FEED_TAGS} tags: the rest not read"]
+
+
+def test_year_one_is_no_date_however_it_is_written() -> None:
+    # parse_date gave 0001-01-01 00:00+08:05:43, which no caller could turn into UTC
+    for text in ("0001-01-01", "0001年1月1日 00:00", "0001-01-01T00:00:00"):
+        assert parse_date(text, NOW) is None
+
+
+def test_text_written_in_a_table_outside_its_cells_is_bounded() -> None:
+    # a mutated gov_list page: lexbor kept every copy of the one text node it grew by
+    # appending each piece (20k pieces: 131 MB; the fuzzer's 1 MB page: 1 GB)
+    html = "<table>" + "正文<td>a</td></tr>" * 20_000
+    tamed = tame_html(html)
+    assert tamed.count("正文") == MAX_FOSTERED
+    assert tamed.count("<td>a</td>") == 20_000
+    ordinary = "<table>" + "<tr><td>正文</td></tr>" * 20_000 + "</table>"
+    assert tame_html(ordinary) == ordinary

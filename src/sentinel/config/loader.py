@@ -142,10 +142,13 @@ def _sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LineList:
 def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     try:
         return loader.construct_object(node, deep=True)
-    except (ValueError, TypeError, OverflowError) as e:
-        # `!!float x`, `!!timestamp 2026-13-45`: PyYAML's constructors raise plain errors
+    except (ValueError, TypeError, OverflowError, AttributeError, IndexError, KeyError) as e:
+        # `!!float x`, `!!timestamp 2026-13-45`, `!!timestamp x` (AttributeError): PyYAML's
+        # constructors raise plain errors for a tagged value they cannot convert
+        tag = node.tag.rsplit(":", 1)[-1]
+        why = str(e) if isinstance(e, ValueError | OverflowError) else f"not a {tag}"
         raise yaml.constructor.ConstructorError(
-            None, None, f"{node.tag.rsplit(':', 1)[-1]} value {_short(node)}: {e}", node.start_mark
+            None, None, f"{tag} value {_short(node)}: {why}", node.start_mark
         ) from e
 
 

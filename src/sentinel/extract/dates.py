@@ -80,7 +80,10 @@ def has_zone(text: str) -> bool:
 def parse_date(value: object, now: datetime, *, fmt: str | None = None) -> datetime | None:
     """An aware datetime for a date as printed (or an epoch number), or None."""
     try:
-        return _parse(value, now, fmt)
+        when = _parse(value, now, fmt)
+        if when is not None:
+            when.astimezone(UTC)  # year 1 at Shanghai's +08:05:43 is before datetime's first
+        return when
     except (ValueError, OverflowError, OSError):
         return None
 

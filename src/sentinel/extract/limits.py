@@ -12,11 +12,20 @@ from datetime import UTC, datetime, timedelta
 # A list page with more entries than this is not a list a person reads; the rest are skipped
 # (and recorded) so a 100k-item feed costs a bounded parse, not seconds.
 MAX_ITEMS = 1000
+# Tags of a feed handed to feedparser (well-formed UTF-8 feeds take the lxml path, which has
+# no such cost): its tolerant parser spends ~15-25 µs on each; 900 KB of <div> took 2.5 s.
+MAX_FEED_TAGS = 20_000
 # CPU seconds extraction may spend in its per-item loop on one page; checked between items.
 PAGE_BUDGET = 2.0
 # Attributes one element keeps before the HTML parser sees it: lexbor checks each new name
 # against the element's others, so 100k distinct names took 23 s (quadratic).
 MAX_ATTRS = 256
+# Elements open at once (see extract/tame.py); only pages with more `<` than the check's
+# threshold are scanned, since fewer tags cannot nest deep enough to cost lexbor much.
+MAX_DEPTH = 512
+MAX_DEPTH_CHECK = 10_000
+# Pieces of text outside any cell of a table that a scanned page keeps (see extract/tame.py).
+MAX_FOSTERED = 100
 # Text a value keeps. Titles of real posts are a line; bodies a few pages.
 MAX_TITLE = 1000
 MAX_BODY = 200_000
