@@ -184,3 +184,11 @@ def test_a_declaration_repeating_its_encoding_is_read_in_one_pass(end: bytes) ->
     )
     posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"))
     assert [p.url for p in posts] == ["http://x.cn/1"]
+
+
+def test_tags_before_a_long_run_without_whitespace_are_read_once() -> None:
+    # a corpus page with 49k `<![CDATA[` spliced after its tags: the attribute bound rescanned
+    # the run from every `<x` before it (25 s)
+    html = "<ul><li><a href='/1'>一</a></li></ul>" + "<ata" * 12_000 + "<![CDATA[" * 49_000
+    assert tame_html(html) == html
+    assert [p.title for p in extract_list(HTML, page(html.encode()))] == ["一"]

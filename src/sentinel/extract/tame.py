@@ -18,8 +18,13 @@ import re
 from sentinel.extract.limits import MAX_ATTRS, MAX_DEPTH, MAX_DEPTH_CHECK, MAX_FOSTERED
 
 # An attribute as the HTML tokenizer reads one: a name, maybe `=` and a quoted or bare value.
-_ATTR = r"""[^\s/>=][^\s/>=]*+(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]*+))?+"""
-_CROWDED = re.compile(rf"(<[A-Za-z][^\s/>]*+(?>[\s/]*+{_ATTR}){{{MAX_ATTRS}}})(?>[\s/]*+{_ATTR})++")
+# Names and bare values are bounded and no name starts with `<`, so that an attempt starting
+# at each `<x` of a long run without whitespace (49k `<![CDATA[` after one tag: 25 s) reads
+# only its own few characters; a longer name only counts as more attributes.
+_ATTR = r"""[^\s/>=<][^\s/>=]{0,255}+(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]{0,2048}+))?+"""
+_CROWDED = re.compile(
+    rf"(<[A-Za-z][^\s/><]{{0,255}}+(?>[\s/]*+{_ATTR}){{{MAX_ATTRS}}})(?>[\s/]*+{_ATTR})++"
+)
 
 
 # A tag, a comment, or the start of an element whose content is text (skipped to its end).
