@@ -192,3 +192,14 @@ def test_tags_before_a_long_run_without_whitespace_are_read_once() -> None:
     html = "<ul><li><a href='/1'>一</a></li></ul>" + "<ata" * 12_000 + "<![CDATA[" * 49_000
     assert tame_html(html) == html
     assert [p.title for p in extract_list(HTML, page(html.encode()))] == ["一"]
+
+
+def test_a_big_page_of_unclosed_items_keeps_them_all() -> None:
+    # <li>, <p>, <tr> and <td> end where the next one starts: left unclosed on a page of over
+    # MAX_DEPTH_CHECK tags they must not count as nesting (each row would be lost past 512)
+    rows = "".join(f"<li><a href='/t/{i}'>帖{i}</a><p>摘要" for i in range(900))
+    table = "<table>" + "".join(f"<tr><td>{i}<td>格" for i in range(3000)) + "</table>"
+    html = f"<ul>{rows}</ul>{table}"
+    assert html.count("<") > 10_000
+    assert tame_html(html) == html
+    assert len(extract_list(HTML, page(html.encode()))) == 900

@@ -33,6 +33,13 @@ _VOID = frozenset(
     ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param")
 ) | {"source", "track", "wbr", "keygen"}
 _TABLE = frozenset(("table", "tbody", "thead", "tfoot", "tr"))
+_CELL = frozenset(("td", "th"))
+# What starts or ends after a cell ends it; elements whose end tag is optional and that close
+# an open one of their kind when they start.
+_ENDS_CELL = frozenset(("td", "th", "tr", "tbody", "thead", "tfoot", "table"))
+_OPTIONAL_END = frozenset(
+    ("li", "p", "tr", "tbody", "thead", "tfoot", "option", "optgroup", "dt", "dd", "rt", "rp")
+) | {"html", "head", "body", "colgroup", "caption"}
 _RAW = frozenset(
     ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"]
 )
@@ -82,6 +89,11 @@ def _shallow(text: str) -> str:
         name = m.group(2).lower()
         gt = text.find(">", at)
         content = len(text) if gt < 0 else gt + 1
+        if name in _ENDS_CELL and stack and stack[-1] in _CELL:
+            top = stack.pop()  # a cell ends where the next cell, row or table part starts
+            open_count[top] -= 1
+        if name in _OPTIONAL_END:
+            continue  # never nests in itself (<li><li> are siblings): not counted as depth
         if m.group(1):  # an end tag
             if open_count.get(name):
                 while stack:
