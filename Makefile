@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint bench clean
+.PHONY: setup run demo test lint bench fuzz clean
 
 setup: $(STAMP)
 
@@ -25,8 +25,8 @@ demo: setup
 	$(VENV)/bin/sentinel demo --dir data/demo
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench migrations
-	$(VENV)/bin/ruff format --check src tests bench migrations
+	$(VENV)/bin/ruff check src tests bench fuzz migrations
+	$(VENV)/bin/ruff format --check src tests bench fuzz migrations
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
@@ -36,6 +36,12 @@ test: lint
 
 bench: setup
 	$(PY) -m bench --json bench-results.json
+
+# Hostile input for MINUTES (10 by default) over the corpus in SENTINEL_CORPUS and the shipped
+# configuration; what it finds is saved under fuzz/findings/.
+MINUTES ?= 10
+fuzz: setup
+	$(PY) -m fuzz --minutes $(MINUTES)
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache

@@ -72,7 +72,9 @@ def test_discuz_x_forumdisplay_yields_its_42_threads() -> None:
     posts = extract_list(src, page_of(path, url))
     assert len(posts) == 42
     assert len({p.url for p in posts}) == 42
-    assert all(re.fullmatch(r"https://n\.netease\.com/thread-\d+-1-1\.html", p.url) for p in posts)
+    # thread-TID-1-1.html links, each stored as the thread's one identity, its tid
+    thread = r"https://n\.netease\.com/forum\.php\?mod=viewthread&tid=\d+"
+    assert all(re.fullmatch(thread, p.url) for p in posts)
     assert all(p.title and p.replies is not None and p.views is not None for p in posts)
     assert (814, 109593) in {(p.replies, p.views) for p in posts}
     assert all(p.published_at is not None and p.published_at.year in (2019, 2020) for p in posts)

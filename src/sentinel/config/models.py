@@ -22,6 +22,7 @@ from pydantic import (
 from sentinel.config.base import ID_RE as ID_RE
 from sentinel.config.base import Duration as Duration
 from sentinel.config.base import Strict as Strict
+from sentinel.config.base import TimeZone
 from sentinel.config.base import parse_duration as parse_duration
 from sentinel.config.notify import NotifySettings
 from sentinel.config.web import WebConfig
@@ -328,7 +329,7 @@ class RecheckSettings(Strict):
 
 class SentinelFile(Strict):
     name: str = Field("Sentinel", description="shown in digests and the web desk")
-    timezone: str = Field("Asia/Shanghai", description="local time of the office")
+    timezone: TimeZone = Field("Asia/Shanghai", description="local time of the office (IANA)")
     database_url: str | None = Field(None, description="overridden by SENTINEL_DATABASE_URL")
     data_dir: str = Field("data", description="where the SQLite file and evidence live")
     departments: list[Department] = Field(default_factory=list)

@@ -20,7 +20,8 @@ from lxml import etree
 
 from sentinel.config.models import Source
 from sentinel.extract.dates import parse_date
-from sentinel.extract.feeditem import entry_post
+from sentinel.extract.feeditem import entry_post, settle_fragments
+from sentinel.extract.items import ItemError, Skipped, each_item
 from sentinel.extract.post import Post, first_per_url
 from sentinel.extract.text import collapse
 from sentinel.fetch.page import Page
@@ -29,7 +30,7 @@ from sentinel.fetch.page import Page
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, recover=False, huge_tree=False, remove_comments=True
 )
-_ITEM_TAGS = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:item|entry)[\s>/]")
+ITEM_TAGS = re.compile(rb"<(?:[A-Za-z][\w.-]*:)?(?:item|entry)[\s>/]")
 _DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
 _UTF8 = {"utf-8", "utf8"}
 _DATES = ("published", "updated", "created")
@@ -71,26 +72,43 @@ def _text(el: etree._Element | None) -> str:
     return "".join(el.itertext())
 
 
-def extract_feed_fast(src: Source, page: Page) -> list[Post] | None:
+def extract_feed_fast(
+    src: Source, page: Page, skipped: list[Skipped] | None = None
+) -> list[Post] | None:
     """The feed's posts, or None when feedparser must decide."""
     if not _utf8(src, page):
         return None
+    mine: list[Skipped] = []
     try:
-        return _extract(src, page)
-    except (etree.XMLSyntaxError, NotSure, ValueError):
+        posts = _extract(src, page, mine)
+    # Whatever trips the fast path on an item, feedparser judges the whole feed again.
+    except (etree.LxmlError, NotSure, ItemError, ValueError, TypeError, RecursionError):
         return None
+    if skipped is not None:
+        skipped += mine
+    return posts
 
 
-def _extract(src: Source, page: Page) -> list[Post]:
+def _extract(src: Source, page: Page, skipped: list[Skipped]) -> list[Post]:
     root = etree.fromstring(page.body, parser=_PARSER)
     kind = _local(root.tag)
     if kind not in ("rss", "RDF", "feed"):
         raise NotSure(kind)
     items = [el for el in root.iter() if _local(el.tag) in ("item", "entry")]
-    if len(items) != len(_ITEM_TAGS.findall(page.body)):
+    if len(items) != len(ITEM_TAGS.findall(page.body)):
         raise NotSure("item count")  # an item inside CDATA or a comment: let feedparser judge
     atom = kind == "feed"
-    return first_per_url(_post(src, page, item, atom=atom) for item in items)
+    return first_per_url(
+        settle_fragments(
+            each_item(
+                items,
+                lambda item: _post(src, page, item, atom=atom),
+                page_url=page.url,
+                skipped=skipped,
+                passthrough=(Exception,),
+            )
+        )
+    )
 
 
 def _children(item: etree._Element) -> dict[str, list[etree._Element]]:

@@ -15,10 +15,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from sentinel.config.models import DetailSelectors, Source
 from sentinel.errors import ExtractError
 from sentinel.extract.dates import parse_date
+from sentinel.extract.items import Skipped, each_item, item_at
 from sentinel.extract.numbers import parse_count
 from sentinel.extract.post import Post
 from sentinel.extract.select import first, href, read, spec
 from sentinel.extract.status import read_status
+from sentinel.extract.tame import tame_html
 from sentinel.extract.text import block_text, collapse, inline_text
 from sentinel.extract.urls import web_url
 from sentinel.fetch.charset import decode_html
@@ -60,7 +62,7 @@ def parse(page: Page, encoding: str | None) -> Parsed:
             _CACHE.move_to_end(key)
             return hit[1]
     text, _ = decode_html(page.body, header_charset=page.charset, override=encoding)
-    tree = LexborHTMLParser(text)
+    tree = LexborHTMLParser(tame_html(text))
     root = tree.root
     if root is None:
         tree = LexborHTMLParser("<html></html>")
@@ -167,7 +169,7 @@ def _full_title(el: LexborNode) -> str:
     return full if len(full) > len(text.rstrip(".…． ")) else text
 
 
-def extract_html(src: Source, page: Page) -> list[Post]:
+def extract_html(src: Source, page: Page, skipped: list[Skipped] | None = None) -> list[Post]:
     sel = src.selectors
     if not sel.item:
         raise ExtractError(
@@ -176,38 +178,42 @@ def extract_html(src: Source, page: Page) -> list[Post]:
             source_id=src.id,
         )
     with selector_errors(src, page):
-        return _extract_html(src, page, parse(page, src.encoding))
+        return _extract_html(
+            src, page, parse(page, src.encoding), [] if skipped is None else skipped
+        )
 
 
-def _extract_html(src: Source, page: Page, parsed: Parsed) -> list[Post]:
+def _extract_html(src: Source, page: Page, parsed: Parsed, skipped: list[Skipped]) -> list[Post]:
     sel = src.selectors
     assert sel.item is not None
     rules = rules_for(src)
     now = page.fetched_at
-    posts: list[Post] = []
     seen: set[str] = set()
-    for item in parsed.root.css(sel.item):
+
+    def one(item: LexborNode) -> Post | None:
         if rules.longest_title and sel.title:
             title, title_el = _longest_title(item, sel.title)
         else:
             title, title_el = _title(item, sel.title)
         if not title:
-            continue
+            return None
         if sel.link is not None:
             link = href(item, sel.link)
         else:
             link = href(title_el, None) if title_el is not None else None
         if not link:
-            continue
+            return None
         url = web_url(link, parsed.base)
+        if url is not None and rules.identity is not None:
+            url = rules.identity(url)
         if url is None or url in seen:
-            continue
-        published = _date(item, sel.date, now, src.date_format, rules)
-        if published is None and rules.require_date:
-            continue
-        seen.add(url)
-        posts.append(
-            Post(
+            return None
+        with item_at(url):
+            published = _date(item, sel.date, now, src.date_format, rules)
+            if published is None and rules.require_date:
+                return None
+            seen.add(url)
+            return Post(
                 source_id=src.id,
                 url=url,
                 title=title,
@@ -218,8 +224,16 @@ def _extract_html(src: Source, page: Page, parsed: Parsed) -> list[Post]:
                 author=_author(item, sel.author),
                 status=read_status(item, rules.status) if rules.status else None,
             )
+
+    return list(
+        each_item(
+            parsed.root.css(sel.item),
+            one,
+            page_url=page.url,
+            skipped=skipped,
+            passthrough=(SelectolaxError,),
         )
-    return posts
+    )
 
 
 def _date(

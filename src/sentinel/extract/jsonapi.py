@@ -8,6 +8,7 @@ from typing import Any
 from sentinel.config.models import JsonFields, Source
 from sentinel.errors import ExtractError
 from sentinel.extract.dates import parse_date
+from sentinel.extract.items import Skipped, each_item, item_at
 from sentinel.extract.numbers import parse_count
 from sentinel.extract.post import Post, first_per_url
 from sentinel.extract.text import collapse, html_to_text
@@ -16,6 +17,7 @@ from sentinel.fetch.charset import decode_html, normalize_charset
 from sentinel.fetch.page import Page
 
 _MISSING = object()
+_INT_DIGITS = 40
 
 
 def lookup(data: Any, path: str) -> Any:
@@ -44,14 +46,20 @@ def _decode(page: Page, override: str | None) -> str:
         return decode_html(page.body, header_charset=None)[0]
 
 
-def extract_json(src: Source, page: Page) -> list[Post]:
+def _int(digits: str) -> int | float:
+    # Python refuses to convert more than 4,300 digits (a whole page lost for one count):
+    # such a number is no count or id, and as a float it reads as out of range.
+    return int(digits) if len(digits) <= _INT_DIGITS else float(digits)
+
+
+def extract_json(src: Source, page: Page, skipped: list[Skipped] | None = None) -> list[Post]:
     fields = src.json_fields
     if fields is None:
         raise ExtractError(
             f"json source {src.id!r} has no `fields:`", url=page.url, source_id=src.id
         )
     try:
-        data = json.loads(_decode(page, src.encoding))
+        data = json.loads(_decode(page, src.encoding), parse_int=_int)
     except (ValueError, RecursionError) as e:
         raise ExtractError(f"not JSON: {e}", url=page.url, source_id=src.id) from e
     items = lookup(data, fields.items)
@@ -65,7 +73,14 @@ def extract_json(src: Source, page: Page) -> list[Post]:
             url=page.url,
             source_id=src.id,
         )
-    return first_per_url(_post(src, page, fields, item) for item in items if isinstance(item, dict))
+    return first_per_url(
+        each_item(
+            (item for item in items if isinstance(item, dict)),
+            lambda item: _post(src, page, fields, item),
+            page_url=page.url,
+            skipped=[] if skipped is None else skipped,
+        )
+    )
 
 
 def _text(item: dict[str, Any], path: str | None) -> str:
@@ -81,7 +96,9 @@ def _link(item: dict[str, Any], fields: JsonFields) -> str:
     if fields.link_template:
         try:
             return fields.link_template.format_map(item)
-        except (KeyError, IndexError, ValueError, AttributeError):
+        # A field that is null or of another type than the template's spec says
+        # (`{info[id]}` of a null info, `{id:06d}` of a string) gives the item no link.
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError):
             return ""
     return _text(item, fields.link)
 
@@ -94,6 +111,13 @@ def _post(src: Source, page: Page, fields: JsonFields, item: dict[str, Any]) -> 
     url = web_url(link, page.url)
     if url is None:
         return None
+    with item_at(url):
+        return _fields(src, page, fields, item, url, title)
+
+
+def _fields(
+    src: Source, page: Page, fields: JsonFields, item: dict[str, Any], url: str, title: str
+) -> Post:
     published = None
     if fields.date:
         value = lookup(item, fields.date)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+
+from sentinel.extract.limits import MAX_COUNT, MAX_COUNT_TEXT
 
 _NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千|百|[kKwW](?![a-zA-Z]))?")
 _SCALE = {"亿": 100_000_000, "万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000, "百": 100}
@@ -14,11 +17,13 @@ def parse_count(value: object) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
+        return value if 0 <= value <= MAX_COUNT else None
     if isinstance(value, float):
-        return int(value) if value >= 0 else None
+        # JSON's 1e999, Infinity and NaN are floats too; none is a count.
+        return int(value) if math.isfinite(value) and 0 <= value <= MAX_COUNT else None
     if not isinstance(value, str):
         return None
+    value = value[:MAX_COUNT_TEXT]
     text = unicodedata.normalize("NFKC", value) if not value.isascii() else value
     m = _NUMBER.search(text)
     if m is None:
@@ -30,4 +35,5 @@ def parse_count(value: object) -> int | None:
         return None
     if unit:
         n *= _SCALE[unit.lower()]
-    return round(n)
+    # A cell of 309 nines reads as infinity: a misread, not a count.
+    return round(n) if n <= MAX_COUNT else None

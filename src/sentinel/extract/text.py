@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from sentinel.extract.tame import tame_html
+
 # Elements that start a new line when rendered; other tags join their text to the line.
 BLOCKS = frozenset(
     [
@@ -60,31 +62,46 @@ def inline_text(node: LexborNode) -> str:
 def block_text(node: LexborNode) -> str:
     """Several lines, one per block element: a post body."""
     chunks: list[str] = []
-    hidden: LexborNode | None = None
+    resume: LexborNode | None = None  # the first node after a script/style subtree
+    skipping = False
     for n in node.traverse(include_text=True):
-        if hidden is not None:
-            # Skip the rest of a script/style subtree: traverse has no way to prune it.
-            parent = n.parent
-            while parent is not None and parent.mem_id != hidden.mem_id:
-                parent = parent.parent
-            if parent is not None:
+        if skipping:
+            # traverse has no way to prune a subtree: skip until the node that follows it.
+            # Asking each node whether it lies inside the hidden one walked up its ancestors,
+            # and 10k unclosed <span> after an <object> took seconds.
+            if resume is None or n.mem_id != resume.mem_id:
                 continue
-            hidden = None
+            skipping = False
         tag = n.tag
         if tag == "-text":
             chunks.append(n.text_content or "")
         elif tag in HIDDEN:
-            hidden = n
+            skipping, resume = True, _after(n, node)
         elif tag in BLOCKS:
             chunks.append("\n")
     lines = (collapse(line) for line in "".join(chunks).split("\n"))
     return "\n".join(line for line in lines if line)
 
 
+def _after(n: LexborNode, top: LexborNode) -> LexborNode | None:
+    """The node after n's subtree in document order, within top (None: n's subtree ends it).
+
+    Linear over a whole traversal: the ancestors climbed here are last children whose
+    subtrees end where n's does, so no later call climbs them again."""
+    while n.mem_id != top.mem_id:
+        if n.next is not None:
+            return n.next
+        parent = n.parent
+        if parent is None:
+            return None
+        n = parent
+    return None
+
+
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment, e.g. a feed's summary; plain text passes through."""
     if "<" not in fragment and "&" not in fragment:
         return "\n".join(line for line in (collapse(s) for s in fragment.split("\n")) if line)
-    tree = LexborHTMLParser(fragment)
+    tree = LexborHTMLParser(tame_html(fragment))
     root = tree.body or tree.root
     return block_text(root) if root is not None else ""

@@ -52,7 +52,7 @@ def _encode(s: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _canonical(url: str) -> str:
+def _canonical(url: str, keep_fragment: bool = False) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
@@ -70,18 +70,22 @@ def _canonical(url: str) -> str:
     if parts.query:
         kept = [p for p in parts.query.split("&") if p and not _tracking(p)]
         query = "&".join(sorted(_encode(p) for p in kept))
-    return urlunsplit((scheme, netloc, path, query, ""))
+    fragment = _encode(parts.fragment) if keep_fragment else ""
+    return urlunsplit((scheme, netloc, path, query, fragment))
 
 
-def canonical_url(url: str, base: str | None = None) -> str:
-    """The canonical form of `url`, joined to `base` first when given.
+def canonical_url(url: str, base: str | None = None, *, keep_fragment: bool = False) -> str:
+    """The canonical form of `url`, joined to `base` first when given; its fragment is kept
+    only when asked (see extract.feeditem.settle_fragments).
 
     Raises ValueError for a URL that cannot be split (bad IPv6 literal, bad port).
     """
     url = _STRIP.sub("", url.strip())
     if base:
         url = urljoin(base, url)
-    return _canonical(url)
+    canonical = _canonical(url, keep_fragment)
+    urlsplit(canonical)  # `https:////]` becomes `https://]`: its ValueError is raised here
+    return canonical
 
 
 def is_web_url(url: str) -> bool:
@@ -89,19 +93,19 @@ def is_web_url(url: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
-def web_url(link: str, base: str) -> str | None:
+def web_url(link: str, base: str, keep_fragment: bool = False) -> str | None:
     """The canonical absolute http(s) URL of a link found on a page, or None for anything else
     (javascript:, mailto:, a malformed host or port): a page's bad link only costs that item.
 
     Cached: the next patrol finds the same links on the same list pages again.
     """
     try:
-        url = canonical_url(link, base)
-    except ValueError:
+        url = canonical_url(link, base, keep_fragment=keep_fragment)
+        host = urlsplit(url).hostname
+    except ValueError:  # `https:////]` joins to a host urlsplit calls a bad IPv6 literal
         return None
     if not is_web_url(url):
         return None
-    host = urlsplit(url).hostname
     if not host or any(c in host for c in ' <>"{}|\\^`'):
         return None
     return url

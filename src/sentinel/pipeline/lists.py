@@ -52,6 +52,7 @@ class ListWalker(FreshPosts):
             titles_found=tally.items,  # extraction keeps only items with a title
             dates_found=tally.dated,
             blocked_page=tally.blocked,
+            skipped=tuple(tally.skipped),
             details_read=tally.details_read,
             details_empty=tally.details_empty,
         )
@@ -121,6 +122,11 @@ class ListWalker(FreshPosts):
                 await self._record_error(src, page_url, page.fetched_at, e, status=page.status)
                 raise e
             posts = read.posts
+            for item in read.skipped:  # one bad item costs that item only (extract.items)
+                log.warning(
+                    "item skipped: %s", item.reason, extra={"source_id": src.id, "url": item.url}
+                )
+                tally.skipped.append(f"{item.url}: {item.reason}")
             tally.items += len(posts)
             tally.dated += sum(p.published_at is not None for p in posts)
             if page_no == 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sentinel.extract.post import Post
@@ -98,6 +98,7 @@ class Tally:
     blocked: bool = False  # a list page came back as a captcha / anti-bot wall
     details_read: int = 0  # posts' own pages read
     details_empty: int = 0  # of those, posts still without a body (a selector matching nothing)
+    skipped: list[str] = field(default_factory=list)  # "URL: reason" of items not read
     posts_new: int = 0
     hits_new: int = 0
     stories_new: int = 0

@@ -14,12 +14,18 @@ from typing import Protocol
 
 from sentinel.config import Source
 from sentinel.errors import ExtractError, SentinelError
-from sentinel.extract import extract_detail, extract_list, next_page
+from sentinel.extract import Skipped, extract_detail, extract_list, next_page
+from sentinel.extract.items import reason_of
 from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
 from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import FetchPolicy, Page, Validators
 from sentinel.sources.health import looks_blocked
+
+# Pages larger than this are decoded and extracted in a worker thread, so a big page (an 8 MB
+# feed takes feedparser seconds) does not stall every other source and the desk in this
+# process. Smaller pages, nearly all of them, take less than the thread hop costs.
+OFF_LOOP_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,7 @@ class ListRead:
     error: ExtractError | None = None  # the page came but did not parse as its kind says
     blocked: bool = False  # an empty first page that looks like a captcha or a wall
     next_url: str | None = None  # the following list page, when one was asked for
+    skipped: tuple[Skipped, ...] = ()  # items of the page that could not be read, and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +83,15 @@ async def read_list(
     page = await fetcher.get(url, policy=policy, validators=validators)
     if page.not_modified:
         return ListRead(page=page, posts=[])
+    if len(page.body) > OFF_LOOP_BYTES:
+        return await asyncio.to_thread(_list_read, src, page, first, more)
+    return _list_read(src, page, first, more)
+
+
+def _list_read(src: Source, page: Page, first: bool, more: bool) -> ListRead:
+    skipped: list[Skipped] = []
     try:
-        posts = extract_list(src, page)
+        posts = extract_list(src, page, skipped)
     except ExtractError as e:
         return ListRead(page=page, posts=[], error=e)
     blocked = False
@@ -90,6 +104,7 @@ async def read_list(
         posts=posts,
         blocked=blocked,
         next_url=next_page(src, page) if more else None,
+        skipped=tuple(skipped),
     )
 
 
@@ -101,9 +116,16 @@ async def read_details(
     async def one(post: Post) -> DetailRead:
         try:
             page = await fetcher.get(post.url, policy=policy)
-            return DetailRead(post=extract_detail(src, page, post), page=page)
+            if len(page.body) > OFF_LOOP_BYTES:
+                done = await asyncio.to_thread(extract_detail, src, page, post)
+            else:
+                done = extract_detail(src, page, post)
+            return DetailRead(post=done, page=page)
         except SentinelError as e:
             return DetailRead(post=post, page=None, failure=str(e))
+        # The page is the site's, whatever it holds: a failure to read it keeps the list's post.
+        except Exception as e:
+            return DetailRead(post=post, page=None, failure=reason_of(e))
 
     return list(await asyncio.gather(*(one(p) for p in posts)))
 

@@ -29,7 +29,7 @@ async def _answer(fetcher: Fetcher, op: str, args: tuple[Any, ...]) -> Any:
         src, policy, url, validators, first, more = args
         r = await read_list(fetcher, src, policy, url, validators, first=first, more=more)
         error = pack_error(r.error) if r.error is not None else None
-        return r.page, r.posts, error, r.blocked, r.next_url
+        return r.page, r.posts, error, r.blocked, r.next_url, r.skipped
     if op == "details":
         src, policy, posts = args
         done = await read_details(fetcher, src, policy, posts)

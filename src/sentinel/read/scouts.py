@@ -212,13 +212,20 @@ class ScoutPool:
         first: bool,
         more: bool,
     ) -> ListRead:
-        page, posts, error, blocked, next_url = await self._scouts[self._index(url)].call(
+        page, posts, error, blocked, next_url, skipped = await self._scouts[self._index(url)].call(
             "list", (src, policy, url, validators, first, more)
         )
         failed = unpack_error(error) if error is not None else None
         if failed is not None and not isinstance(failed, ExtractError):
             raise failed
-        return ListRead(page=page, posts=posts, error=failed, blocked=blocked, next_url=next_url)
+        return ListRead(
+            page=page,
+            posts=posts,
+            error=failed,
+            blocked=blocked,
+            next_url=next_url,
+            skipped=skipped,
+        )
 
     async def read_details(
         self, src: Source, policy: FetchPolicy, posts: Sequence[Post]

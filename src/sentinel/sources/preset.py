@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sentinel.config.models import DetailSelectors, Selectors, Source, SourceKind
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """How a site family spells one post: (pattern, template) pairs over canonical URLs.
+
+    The first pattern that matches an item's canonical URL (re.match) gives the post's URL,
+    written by its template (re's `\\g<name>` syntax). Sites put volatile parameters in their
+    links (Discuz's `extra=page%3D2` changes when a thread moves to the list's second page) and
+    link one post in several spellings; without one identity each spelling is another post.
+    The result must itself be a canonical URL (query parameters in sorted order).
+    """
+
+    rules: tuple[tuple[str, str], ...]
+    _compiled: tuple[tuple[re.Pattern[str], str], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", tuple((re.compile(p), t) for p, t in self.rules))
+
+    def __call__(self, url: str) -> str:
+        for pattern, template in self._compiled:
+            m = pattern.match(url)
+            if m is not None:
+                return m.expand(template)
+        return url
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -24,6 +52,8 @@ class Rules:
     scan_date: bool = False
     # Where a message board prints a message's handling status (read by extract.status).
     status: str | None = None
+    # What makes two of the site family's item URLs one post (see Identity).
+    identity: Identity | None = None
 
 
 NO_RULES = Rules()

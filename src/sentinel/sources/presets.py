@@ -1,4 +1,5 @@
-"""The presets Sentinel ships. Data only: each is a set of selectors and rules, never code.
+"""The presets Sentinel ships. Data only: each is a set of selectors, rules and URL identity
+patterns, never code.
 
 Selector syntax is that of `Selectors`: `css` reads the element's text, `css@attr` an attribute
 (the `@attr` applies to the whole group). Groups (`a, b`) match in document order, so one preset
@@ -9,7 +10,31 @@ in tests/unit/test_presets_corpus.py.
 from __future__ import annotations
 
 from sentinel.config.models import DetailSelectors, Selectors, SourceKind
-from sentinel.sources.preset import Preset, Rules
+from sentinel.sources.preset import Identity, Preset, Rules
+
+# The site and the folder Discuz! is installed in: `http://bbs.example.cn/` or `…/bbs/`.
+_SITE = r"(?P<site>https?://[^/?#]+/(?:[^?#]*/)?)"
+# A Discuz! thread is its tid, however it is linked: `forum.php?mod=viewthread&tid=N&extra=
+# page%3D2` (extra changes when the thread moves down the list), `thread-N-1-1.html` (the
+# rewritten form; page and list page vary) and `forum.php?mod=redirect&tid=N&goto=lastpost`
+# are one thread, read at `forum.php?mod=viewthread&tid=N` whether rewriting is on or not.
+# Discuz! 6/7 links `viewthread.php?tid=N&extra=…&page=2`: its own spelling, without the rest.
+DISCUZ_IDENTITY = Identity(
+    (
+        (
+            _SITE + r"forum\.php\?(?:[^#]*&)?tid=(?P<tid>\d+)(?:&|$)",
+            r"\g<site>forum.php?mod=viewthread&tid=\g<tid>",
+        ),
+        (
+            _SITE + r"thread-(?P<tid>\d+)-\d+-\d+\.html$",
+            r"\g<site>forum.php?mod=viewthread&tid=\g<tid>",
+        ),
+        (
+            _SITE + r"viewthread\.php\?(?:[^#]*&)?tid=(?P<tid>\d+)(?:&|$)",
+            r"\g<site>viewthread.php?tid=\g<tid>",
+        ),
+    )
+)
 
 DISCUZ = Preset(
     name="discuz",
@@ -45,6 +70,7 @@ DISCUZ = Preset(
         # 7: <div class="postinfo">1楼 … 发表于 2008-12-13 18:07</div>.
         date="em[id^=authorposton], div.postinfo",
     ),
+    rules=Rules(identity=DISCUZ_IDENTITY),
 )
 
 TIEBA = Preset(

@@ -1,0 +1,205 @@
+"""Inputs that ran for seconds to minutes, each at the size the fuzzing run found it.
+
+Before the fixes each of these took from 2 s (10k digits) to minutes (50k digits, 100k
+attributes with a 8 MB body); each test here would hang a CI run for that long. What they
+assert is what the bounds leave: how many attributes, items and posts are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from sentinel.config.models import HttpSettings, Selectors, Source
+from sentinel.extract import Skipped, extract_list, items, parse_date
+from sentinel.extract.limits import MAX_ATTRS, MAX_DEPTH, MAX_FEED_TAGS, MAX_FOSTERED, MAX_ITEMS
+from sentinel.extract.tame import tame_html
+from sentinel.extract.text import block_text
+from sentinel.fetch import Fetcher
+from sentinel.fetch.page import FetchPolicy, Page
+from sentinel.read import pages
+from sentinel.sources.health import looks_blocked
+from tests.servers import LocalSite
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+BASE = "http://bbs.example.cn"
+HTML = Source(
+    id="s", kind="html", url=f"{BASE}/list.html", selectors=Selectors(item="li", title="a")
+)
+FEED = Source(id="f", kind="rss", url=f"{BASE}/feed.xml")
+
+
+def page(body: bytes, url: str = f"{BASE}/list.html", ctype: str = "text/html") -> Page:
+    return Page(
+        url=url, requested_url=url, status=200, content_type=ctype, body=body, fetched_at=NOW
+    )
+
+
+@pytest.mark.parametrize("tail", ["", "x", "天前", "小时前", "-11-20"])
+def test_50k_digits_are_no_date(tail: str) -> None:
+    assert parse_date("1" * 50_000 + tail, NOW) is None
+
+
+def test_an_object_before_10k_unclosed_spans_is_read_in_one_pass() -> None:
+    html = "<div><p>前</p><object>" + "<span>藏" * 10_000 + "</object><p>后</p></div>"
+    assert block_text(LexborHTMLParser(html).root) == "前\n后"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("valued", [True, False])
+def test_an_element_keeps_only_max_attrs_attributes(valued: bool) -> None:
+    attrs = " ".join(f"a{i}=1" if valued else f"a{i}" for i in range(100_000))
+    html = f'<ul><li><a href="/1" {attrs}>一</a></li><li><a href="/2">二</a></li></ul>'
+    tamed = tame_html(html)
+    link = LexborHTMLParser(tamed).css_first("a")
+    assert link is not None and len(link.attributes) == MAX_ATTRS
+    posts = extract_list(HTML, page(html.encode()))
+    assert [p.title for p in posts] == ["一", "二"]
+
+
+def test_ordinary_html_passes_the_attribute_bound_unchanged() -> None:
+    html = '<a href="/x" title="a>b" data-x=\'1\' hidden>t</a><img src=x.png alt="">'
+    assert tame_html(html) == html
+
+
+@pytest.mark.parametrize("charset", ["gbk", "utf-8"])
+def test_a_100k_item_feed_reads_its_first_max_items(charset: str) -> None:
+    entries = "".join(
+        f"<item><title>标题{i}</title><link>{BASE}/t/{i}</link></item>" for i in range(100_000)
+    )
+    body = (
+        f'<?xml version="1.0" encoding="{charset}"?><rss version="2.0"><channel>'
+        f"<title>t</title>{entries}</channel></rss>"
+    ).encode(charset)
+    skipped: list[Skipped] = []
+    posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"), skipped)
+    assert len(posts) == MAX_ITEMS
+    assert posts[-1].url == f"{BASE}/t/{MAX_ITEMS - 1}"
+    assert [s.reason for s in skipped] == [f"more than {MAX_ITEMS} items: the rest not read"]
+
+
+@pytest.mark.parametrize("tag", ["<title>", "<script>", "<style", "<", "<a "])
+def test_20k_unclosed_tags_are_no_wall(tag: str) -> None:
+    assert looks_blocked(tag * 20_000) is False
+
+
+def test_a_page_over_its_cpu_budget_keeps_what_was_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(items, "PAGE_BUDGET", 0.0)
+    body = "<ul>" + "".join(f'<li><a href="/{i}">帖{i}</a></li>' for i in range(100)) + "</ul>"
+    skipped: list[Skipped] = []
+    posts = extract_list(HTML, page(body.encode()), skipped)
+    assert len(posts) == 15  # the budget is looked at every 16 items
+    assert skipped == [
+        Skipped(f"{BASE}/list.html", "stopped after 15 items: over the page's 0 s of CPU")
+    ]
+
+
+async def test_a_big_page_is_extracted_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch, site: LocalSite
+) -> None:
+    threads: list[int] = []
+    real = pages.extract_list
+
+    def spy(*args: object) -> object:
+        threads.append(threading.get_ident())
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "extract_list", spy)
+    rows = "".join(f'<li><a href="/t/{i}">帖子{i}</a></li>' for i in range(8000))
+    site.serve("/big.html", f"<ul>{rows}</ul>")
+    site.serve("/small.html", "<ul><li><a href='/t/1'>一</a></li></ul>")
+    policy = FetchPolicy(allow_private=True, robots=False, rate=100)
+    async with Fetcher(HttpSettings()) as fetcher:
+        for path in ("/big.html", "/small.html"):
+            src = HTML.model_copy(update={"url": site.url(path)})
+            read = await pages.read_list(
+                fetcher, src, policy, site.url(path), None, first=True, more=False
+            )
+            assert read.posts
+    big, small = threads
+    assert big != threading.get_ident() and small == threading.get_ident()
+
+
+# Found by `python -m fuzz` over the corpus (the seeds behind each are named).
+
+
+def test_87k_nested_elements_are_cut_at_max_depth() -> None:
+    # a corpus feed with 87k <div> spliced in: lexbor took 8 s building that deep a tree
+    html = (
+        "<ul><li><a href='/1'>一</a></li></ul>" + "<div>" * 87_000 + "<ul><li><a href='/2'>二</a>"
+    )
+    tamed = tame_html(html)
+    assert tamed.count("<div>") == MAX_DEPTH
+    # what sits deeper than MAX_DEPTH keeps its text but not its tags: "二" is no item
+    assert [p.title for p in extract_list(HTML, page(html.encode()))] == ["一"]
+
+
+def test_depth_follows_end_tags_as_html_does() -> None:
+    # closing what is open keeps the depth low; an end tag of nothing open closes nothing
+    balanced = "<div><p>x</p></div>" * 6_000
+    assert tame_html(balanced) == balanced
+    stray = ("<div>" + "</span>" * 3) * 4_000
+    assert tame_html(stray).count("<div>") == MAX_DEPTH
+
+
+def test_a_feed_of_900kb_of_tags_is_cut_for_feedparser() -> None:
+    # feedparser's tolerant parser spent 2.5 s on 180k start tags of a broken feed
+    body = (
+        b'<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>first</title><link>http://x.cn/1</link></item>" + b"<div>" * 180_000
+    )
+    skipped: list[Skipped] = []
+    posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"), skipped)
+    assert [p.title for p in posts] == ["first"]
+    assert [s.reason for s in skipped] == [f"more than {MAX_FEED_TAGS} tags: the rest not read"]
+
+
+def test_year_one_is_no_date_however_it_is_written() -> None:
+    # parse_date gave 0001-01-01 00:00+08:05:43, which no caller could turn into UTC
+    for text in ("0001-01-01", "0001年1月1日 00:00", "0001-01-01T00:00:00"):
+        assert parse_date(text, NOW) is None
+
+
+def test_text_written_in_a_table_outside_its_cells_is_bounded() -> None:
+    # a mutated gov_list page: lexbor kept every copy of the one text node it grew by
+    # appending each piece (20k pieces: 131 MB; the fuzzer's 1 MB page: 1 GB)
+    html = "<table>" + "正文<td>a</td></tr>" * 20_000
+    tamed = tame_html(html)
+    assert tamed.count("正文") == MAX_FOSTERED
+    assert tamed.count("<td>a</td>") == 20_000
+    ordinary = "<table>" + "<tr><td>正文</td></tr>" * 20_000 + "</table>"
+    assert tame_html(ordinary) == ordinary
+
+
+@pytest.mark.parametrize("end", [b"?>", b""])
+def test_a_declaration_repeating_its_encoding_is_read_in_one_pass(end: bytes) -> None:
+    # feedparser's encoding pattern backtracked over a 20 KB first line: 5 s
+    body = (
+        b'<?xml version="1.0" encoding="gbk"'
+        + b' encoding="bogus"' * 20_000
+        + end
+        + b"<rss><channel><item><title>t</title><link>http://x.cn/1</link></item></channel></rss>"
+    )
+    posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"))
+    assert [p.url for p in posts] == ["http://x.cn/1"]
+
+
+def test_tags_before_a_long_run_without_whitespace_are_read_once() -> None:
+    # a corpus page with 49k `<![CDATA[` spliced after its tags: the attribute bound rescanned
+    # the run from every `<x` before it (25 s)
+    html = "<ul><li><a href='/1'>一</a></li></ul>" + "<ata" * 12_000 + "<![CDATA[" * 49_000
+    assert tame_html(html) == html
+    assert [p.title for p in extract_list(HTML, page(html.encode()))] == ["一"]
+
+
+def test_a_big_page_of_unclosed_items_keeps_them_all() -> None:
+    # <li>, <p>, <tr> and <td> end where the next one starts: left unclosed on a page of over
+    # MAX_DEPTH_CHECK tags they must not count as nesting (each row would be lost past 512)
+    rows = "".join(f"<li><a href='/t/{i}'>帖{i}</a><p>摘要" for i in range(900))
+    table = "<table>" + "".join(f"<tr><td>{i}<td>格" for i in range(3000)) + "</table>"
+    html = f"<ul>{rows}</ul>{table}"
+    assert html.count("<") > 10_000
+    assert tame_html(html) == html
+    assert len(extract_list(HTML, page(html.encode()))) == 900
