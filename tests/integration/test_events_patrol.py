@@ -225,3 +225,29 @@ async def test_after_a_merge_the_running_patrol_puts_copies_in_the_surviving_sto
         copy = [p for s in stories.values() for p in s.posts if p.url.endswith("/tw/8.html")]
         assert len(copy) == 1 and copy[0].story_id == forum.id, copy
         assert copy[0].placed_by == "repost"
+
+
+async def test_each_step_keeps_its_own_window_after_a_restart(
+    site: LocalSite, mail: MailServer, tmp_path: Path
+) -> None:
+    """Reposts are sought over `cluster.window` (14 days); an event whose alert is still being
+    handled takes follow-ups for `open_window` (30 days), also when the index is rebuilt."""
+    from sentinel.pipeline import Patrol
+
+    publish(site, THREADS[:1])
+    config = write_county(tmp_path / "cfg", site, mail.port, sources=sources(site.base))
+    db = f"sqlite+aiosqlite:///{tmp_path / 'sentinel.db'}"
+    clock = Clock(MONDAY_10)
+    async with await Patrol.open(load_checked(config), database_url=db, clock=clock) as p:
+        await p.run(sources=[s for s in p.cfg.sources.sources if s.id == "bbs"])
+    # twenty days later, on a fresh start: a verbatim copy of the thread
+    _, title, body = THREADS[0]
+    copy = ("/bbs/thread-9.html", title + "！", body)
+    publish(site, [*THREADS[:1], copy])
+    clock.advance(days=20)
+    async with await Patrol.open(load_checked(config), database_url=db, clock=clock) as p:
+        await p.run(sources=[s for s in p.cfg.sources.sources if s.id == "bbs"])
+        (story,) = await p.store.stories()
+    placed = {p.url.rsplit("/", 1)[1]: p.placed_by for p in story.posts}
+    # not a repost (the 14-day window is past) but the same event (its alert is open)
+    assert placed == {"thread-1.html": "first", "thread-9.html": "event"}

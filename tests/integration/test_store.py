@@ -248,6 +248,7 @@ async def test_stories_come_newest_first_with_posts_and_words(store: Store) -> N
         [(old, b"\x00" * 8), (old, b"\x01" * 8), (old, b"\x09" * 8)]
     )
     assert all(s[3] is True for s in sigs)  # its alert is not closed: still open
+    assert all(s[4] == joined for s in sigs)  # when the story was last seen
     counts = await store.counts()
     assert (counts["story"], counts["hit"], counts["evidence"]) == (2, 5, 2)
 

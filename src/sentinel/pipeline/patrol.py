@@ -170,8 +170,15 @@ class Patrol(ListWalker):
         # taken first: a story post written meanwhile is read again later, never missed
         async with self.store.engine.connect() as conn:
             self._post_mark = await Tx(conn).max_post_id()
-        for story_id, sig, features, still_open in await self.store.story_signatures(since):
-            self._learn(story_id, sig, features, open=still_open)
+        now = self.clock()
+        rows = await self.store.story_signatures(since)
+        for story_id, sig, features, still_open, seen in rows:
+            # each step over its own window: reposts of the last `cluster.window`; events of
+            # `events.window`, or of `open_window` while the story's alert is handled
+            copies = sig if now - seen <= cluster.window else None
+            events_window = cluster.events.open_window if still_open else cluster.events.window
+            event = features if now - seen <= events_window else None
+            self._learn(story_id, copies, event, open=still_open)
         self._index_loaded = True
 
     # ------------------------------------------------------------------ patrol

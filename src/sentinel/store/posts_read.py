@@ -209,17 +209,21 @@ class PostReads(Reads):
             async with self.engine.connect() as conn:
                 return [(sid, url) for sid, url in await conn.execute(q)]
 
-    async def story_signatures(self, since: datetime) -> list[tuple[int, bytes | None, Any, bool]]:
-        """(story id, post signature, post event features, story still open) for every post of
-        a story seen since `since`, oldest first. Open: its alert is not closed, dismissed or
-        merged (the event step keeps such stories joinable for longer)."""
+    async def story_signatures(
+        self, since: datetime
+    ) -> list[tuple[int, bytes | None, Any, bool, datetime]]:
+        """(story id, post signature, post event features, story still open, story last seen)
+        for every post of a story seen since `since`, oldest first. Open: its alert is not
+        closed, dismissed or merged (the event step keeps such stories joinable for longer)."""
         still_open = ~(
             select(alert.c.id)
             .where(alert.c.story_id == story.c.id, alert.c.state.in_(TERMINAL_STATES))
             .exists()
         )
         q = (
-            select(post.c.story_id, post.c.signature, post.c.features, still_open)
+            select(
+                post.c.story_id, post.c.signature, post.c.features, still_open, story.c.last_seen_at
+            )
             .join(story, story.c.id == post.c.story_id)
             .where(
                 story.c.last_seen_at >= since,
@@ -231,8 +235,8 @@ class PostReads(Reads):
         with translate_errors("reading story signatures"):
             async with self.engine.connect() as conn:
                 return [
-                    (int(s), bytes(sig) if sig is not None else None, f, bool(o))
-                    for s, sig, f, o in await conn.execute(q)
+                    (int(s), bytes(sig) if sig is not None else None, f, bool(o), seen)
+                    for s, sig, f, o, seen in await conn.execute(q)
                 ]
 
     async def stories(self, *, since: datetime | None = None) -> list[StoryView]:
