@@ -79,7 +79,8 @@ def audit(html: str) -> _Audit:
 
 def test_digest_shows_every_field_in_local_time() -> None:
     subject, text, html = render_digest(digest(alert()))
-    assert subject == "【区网信办舆情值班室】住建局舆情摘要 2026-10-09 10:00：1 条"
+    # the counts first, so a folded subject still shows them
+    assert subject == "【区网信办舆情值班室】共 1 条｜住建局舆情摘要 2026-10-09 10:00"
     for part in (text, html):
         assert "某小区拆迁补偿纠纷" in part
         assert "某论坛" in part

@@ -184,24 +184,27 @@ def _render(name: str, ctx: Mapping[str, Any]) -> str:
 
 
 def digest_subject(d: Digest) -> str:
+    """What needs doing first, then whose digest: a mail client or an IM notice that folds a
+    long subject still shows the counts (【值班室】2 条紧急，新增 3 条｜住建局舆情摘要 …)."""
     ctx = _context(d)
-    parts = [f"{len(d.alerts)} 条"]
+    parts: list[str] = []
     fresh = sum(1 for a in d.alerts if a.status == "new")
     updated = sum(1 for a in d.alerts if a.status == "update")
+    if ctx["critical"]:
+        parts.append(f"{ctx['critical']} 条紧急")
+    if ctx["overdue"]:
+        parts.append(f"{ctx['overdue']} 条超期")
     if fresh:
         parts.append(f"新增 {fresh} 条")
     if updated:
         parts.append(f"更新 {updated} 条")
-    if ctx["overdue"]:
-        parts.append(f"{ctx['overdue']} 条超期")
-    if ctx["critical"]:
-        parts.append(f"{ctx['critical']} 条紧急")
+    parts.append(f"共 {len(d.alerts)} 条")
     if d.unhealthy:
         parts.append(f"{len(d.unhealthy)} 个数据源异常")
     elif d.health_events:
         parts.append("数据源状况有变化")
     return one_line(
-        f"【{d.office}】{d.department}舆情摘要 {local_time(d.generated_at)}：{'，'.join(parts)}"
+        f"【{d.office}】{'，'.join(parts)}｜{d.department}舆情摘要 {local_time(d.generated_at)}"
     )
 
 
