@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from sentinel.web import api, pages
+from sentinel.web import api, operator, pages, reports, signin
 from sentinel.web.pages import EVIDENCE_CSP
 from tests.web.desk import EVIDENCE_PAGE, JS_URL, PASSWORD, Desk, client, later, sign_in
 
@@ -22,7 +22,7 @@ BODY = {"action": "claim", "note": "x"}
 def routes(desk: Desk) -> list[tuple[str, str]]:
     """Every route of the app: those of its routers, checked against the OpenAPI document."""
     out: list[tuple[str, str]] = []
-    for router in (pages.router, api.router):
+    for router in (pages.router, signin.router, reports.router, operator.router, api.router):
         for r in router.routes:
             assert isinstance(r, APIRoute)
             out.extend((m, r.path) for m in sorted(r.methods or ()))

@@ -19,7 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from sentinel.config import Config
 from sentinel.errors import NotFound, SentinelError
 from sentinel.store import Store
-from sentinel.web import api, pages
+from sentinel.web import api, operator, pages, reports, signin
 from sentinel.web.auth import LoginLimiter, Signer
 from sentinel.web.desk import HERE, Desk, NotSignedIn, make_templates
 from sentinel.web.sessions import Sessions
@@ -69,6 +69,8 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
+    for part in (signin, reports, operator):
+        app.include_router(part.router)
     app.include_router(api.router)
     _errors(app)
 
