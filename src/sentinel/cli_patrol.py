@@ -183,7 +183,7 @@ async def _serve(
             return
         from sentinel.cli_web import serve_desk
 
-        async with serve_desk(cfg, *desk, health=daemon.health):
+        async with serve_desk(cfg, *desk, health=daemon.health, metrics=daemon.metrics):
             await daemon.serve(stop, grace=grace)
 
 
