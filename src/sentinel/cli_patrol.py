@@ -62,14 +62,16 @@ def _sqlite_exists(url: str) -> bool:
 
 
 def patrol(
-    once: Annotated[bool, typer.Option("--once", help="One patrol, then exit.")] = True,
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Only these source ids.")
     ] = None,
     config_dir: ConfigDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """One patrol of all (or the named) sources: fetch, extract, match, cluster, store."""
+    """One patrol of all (or the named) sources, then exit: fetch, extract, match, cluster, store.
+
+    For cron and a first look; `sentinel run` patrols each source on its cadence.
+    """
     cfg = common.config_checked(config_dir)
     chosen = cfg.sources.sources
     if source:
@@ -174,6 +176,10 @@ async def _serve(
                 f"failed {report.dispatch.failed}"
             )
             return
+        from sentinel.cli_hints import announce
+
+        for line in await announce(daemon.patrol.store, common.redact(daemon.db_url()), desk):
+            typer.echo(line)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -196,7 +202,12 @@ def demo(
 ) -> None:
     """A working demo offline: a local site publishing posts, a mail sink, the daemon, the desk."""
     from sentinel.config.models import parse_duration
-    from sentinel.demo import run_demo
+
+    try:
+        from sentinel.demo import run_demo
+    except ImportError as e:  # the demo's mail sink is an extra, not part of the service
+        typer.echo(f"sentinel demo needs the demo extra: pip install 'sentinel-yq[demo]' ({e})")
+        raise typer.Exit(1) from e
 
     interval = parse_duration(tick)
     assert isinstance(interval, timedelta)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -25,7 +26,8 @@ def sources_status(config_dir: ConfigDir = None, as_json: AsJson = False) -> Non
     if as_json:
         common.print_json([source_json(s, rows.get(s.id)) for s in cfg.sources.sources])
     else:
-        typer.echo(render_sources(cfg.sources.sources, rows))
+        tz = ZoneInfo(cfg.settings.timezone)
+        typer.echo(render_sources(cfg.sources.sources, rows, tz))
 
 
 @sources_app.command("add")

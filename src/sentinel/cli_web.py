@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from sentinel.cli_common import redact
+from sentinel.cli_hints import announce
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, SentinelError
 from sentinel.metrics import Metrics
@@ -64,6 +66,8 @@ async def _serve(cfg: Config, host: str, port: int, secure_cookies: bool) -> Non
                 trusted_proxies=cfg.settings.web.trusted_proxies,
             ),
         )
+        for line in await announce(store, redact(database_url(cfg.settings)), (host, port)):
+            typer.echo(line)
         server = uvicorn.Server(server_config(app, host=host, port=port, log_level="info"))
         await server.serve()
     finally:

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sentinel.config import Config
 from sentinel.daemon.courier import Courier
+from sentinel.daemon.daily import DailyWarnings
 from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
 from sentinel.daemon.reload import ConfigWatcher, load_checked
@@ -80,6 +82,7 @@ class Daemon:
         self.courier = Courier(self._dispatch)
         self.metrics = metrics or Metrics()
         self.started_at = clock()
+        self.daily = DailyWarnings()
 
     @property
     def patrol(self) -> Patrol:
@@ -157,6 +160,7 @@ class Daemon:
         dispatched_before = self.courier.totals
         now = self.clock()
         cfg, patrol = self.cfg, self.patrol
+        self.daily.check(now, patrol.policy.calendar, ZoneInfo(cfg.settings.timezone))
         heightened = cfg.settings.workflow.cadence.heightened
         schedule = with_heightened(patrol.policy.duty, heightened)
         deliveries = Deliveries(patrol.store)
