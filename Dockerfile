@@ -5,6 +5,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     SENTINEL_CONFIG_DIR=/config SENTINEL_DATABASE_URL=sqlite+aiosqlite:////data/sentinel.db
 
+# pango for the PDF exports (WeasyPrint), a CJK font for their text
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md constraints.txt ./
 COPY src ./src

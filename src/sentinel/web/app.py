@@ -20,7 +20,7 @@ from sentinel.config import Config
 from sentinel.errors import NotFound, SentinelError
 from sentinel.metrics import Metrics
 from sentinel.store import Store
-from sentinel.web import api, operator, ops, pages, reports, signin
+from sentinel.web import api, exports, operator, ops, pages, reports, signin
 from sentinel.web.auth import LoginLimiter, Signer
 from sentinel.web.desk import HERE, Desk, NotSignedIn, make_templates
 from sentinel.web.sessions import Sessions
@@ -73,7 +73,7 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
-    for part in (signin, reports, operator, ops):
+    for part in (signin, reports, exports, operator, ops):
         app.include_router(part.router)
     app.include_router(api.router)
     _errors(app)
