@@ -10,8 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
+from sentinel.cli_common import redact
+from sentinel.cli_hints import announce
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, SentinelError
+from sentinel.metrics import Metrics
 from sentinel.pipeline import utcnow
 from sentinel.store import Store, database_url
 
@@ -63,6 +66,8 @@ async def _serve(cfg: Config, host: str, port: int, secure_cookies: bool) -> Non
                 trusted_proxies=cfg.settings.web.trusted_proxies,
             ),
         )
+        for line in await announce(store, redact(database_url(cfg.settings)), (host, port)):
+            typer.echo(line)
         server = uvicorn.Server(server_config(app, host=host, port=port, log_level="info"))
         await server.serve()
     finally:
@@ -75,11 +80,16 @@ def mount(app: typer.Typer) -> None:
 
 @contextlib.asynccontextmanager
 async def serve_desk(
-    cfg: Config, host: str, port: int, health: Callable[[], dict[str, Any]] | None = None
+    cfg: Config,
+    host: str,
+    port: int,
+    health: Callable[[], dict[str, Any]] | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[None]:
     """Serve the desk in the running loop while the block runs; stop it when the block ends.
 
-    `health` (the daemon's) shows on the operators' page beside the sources.
+    `health` (the daemon's) shows on the operators' page beside the sources and decides
+    /readyz; `metrics` (the daemon's) are served on /metrics.
     """
     import uvicorn
 
@@ -96,7 +106,7 @@ async def serve_desk(
     # Its own store (engine): the daemon reopens its own when the configuration changes.
     store = await Store.open(database_url(cfg.settings))
     app = create_app(
-        cfg, store, Workflow(store, cfg.settings), clock=utcnow, health=health,
+        cfg, store, Workflow(store, cfg.settings), clock=utcnow, health=health, metrics=metrics,
         settings=WebSettings.from_env(
             secure_cookies=cfg.settings.web.secure_cookies,
             trusted_proxies=cfg.settings.web.trusted_proxies,

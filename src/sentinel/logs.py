@@ -1,5 +1,8 @@
 """Structured logs: JSON lines when stderr is not a terminal, readable lines when it is.
 
+Times are UTC in both, and say so (`…Z`, `+00:00`): the server's own zone may be anything,
+and the office's zone (`timezone` in sentinel.yaml) is for what people on duty read.
+
 Records carry `source_id`, `url` and `alert_id` when the caller passes them in `extra`.
 """
 
@@ -31,6 +34,10 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        when = datetime.fromtimestamp(record.created, UTC)
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(record.msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
         extra = " ".join(f"{k}={getattr(record, k)}" for k in _FIELDS if getattr(record, k, None))

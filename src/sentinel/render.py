@@ -18,8 +18,8 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when is not None else None
 
 
-def _local(when: datetime | None) -> str:
-    return when.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if when is not None else "-"
+def _local(when: datetime | None, tz: ZoneInfo = LOCAL) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when is not None else "-"
 
 
 def post_json(p: PostView) -> dict[str, object]:
@@ -169,7 +169,9 @@ def render_stories(stories: Sequence[StoryView], cfg: Config) -> str:
     return "\n".join(out)
 
 
-def render_sources(sources: Sequence[Source], rows: Mapping[str, SourceStatus]) -> str:
+def render_sources(
+    sources: Sequence[Source], rows: Mapping[str, SourceStatus], tz: ZoneInfo = LOCAL
+) -> str:
     head = f"{'source':<20} {'last fetch':<17} {'status':<8} {'items':>5} {'fails':>5}  "
     out = [head + f"{'health':<14} {'since':<17} reason / error"]
     for s in sources:
@@ -178,11 +180,13 @@ def render_sources(sources: Sequence[Source], rows: Mapping[str, SourceStatus]) 
             out.append(f"{s.id:<20} {'never':<17}")
             continue
         status = str(r.last_status) if r.last_status is not None else (r.last_error_kind or "-")
-        since = _local(r.health_since) if r.health != "ok" else ""
+        since = _local(r.health_since, tz) if r.health != "ok" else ""
         why = "; ".join(x for x in (r.health_reason, r.last_error or "") if x)
         out.append(
-            f"{s.id:<20} {_local(r.last_fetch_at):<17} {status:<8} "
+            f"{s.id:<20} {_local(r.last_fetch_at, tz):<17} {status:<8} "
             f"{r.items_last if r.items_last is not None else '-':>5} "
             f"{r.consecutive_failures:>5}  {r.health:<14} {since:<17} {why}".rstrip()
         )
+    # the logs say UTC (…Z); this table is for people on duty: say which this is
+    out.append(f"(times in {tz.key}; logs are in UTC)")
     return "\n".join(out)

@@ -53,7 +53,7 @@ def test_try_writes_nothing(env: Path, tmp_path: Path) -> None:
 
 
 def test_patrol_then_list(env: Path) -> None:
-    code, out, err = invoke("patrol", "--once", "--json")
+    code, out, err = invoke("patrol", "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["sources_ok"] == 5 and summary["stories_new"] == 4
@@ -77,7 +77,7 @@ def test_patrol_then_list(env: Path) -> None:
     assert status["forum"]["last_status"] == 200 and status["forum"]["items_last"] == 6
     assert status["forum"]["consecutive_failures"] == 0
 
-    code, out, _ = invoke("patrol", "--once", "--source", "forum", "--json")
+    code, out, _ = invoke("patrol", "--source", "forum", "--json")
     assert json.loads(out)["posts_new"] == 0
     code, _, err = invoke("patrol", "--source", "ghost")
     assert code == 2 and "ghost" in err
@@ -90,21 +90,21 @@ def test_a_patrol_that_reads_nothing_fails_with_one_line(env: Path, site: LocalS
     broken = "".join(entry.format(sid, site.url(FAULTS[sid])) for sid in ("e500", "loop", "robots"))
     good = (env / "sources.yaml").read_text(encoding="utf-8")
     (env / "sources.yaml").write_text("sources:\n" + broken, encoding="utf-8")
-    code, out, err = invoke("patrol", "--once")
+    code, out, err = invoke("patrol")
     assert code == 1
     line = err.strip().splitlines()[-1]  # after the log lines of each failure
     assert line.startswith("patrol: nothing could be read: all 3 sources failed (")
     assert "robots_disallowed" in line and "http_status_error" in line
     assert "sources ok 0, failed 3" in out
-    code, out, err = invoke("patrol", "--once", "--json")
+    code, out, err = invoke("patrol", "--json")
     assert code == 1 and json.loads(out)["sources_ok"] == 0
 
     # some read, some not: a normal patrol, exit 0; a repeat reports the feed's 304
     (env / "sources.yaml").write_text(good + broken, encoding="utf-8")
-    code, out, err = invoke("patrol", "--once", "--json")
+    code, out, err = invoke("patrol", "--json")
     assert code == 0, err
     assert json.loads(out)["sources_failed"] == 3
-    code, out, _ = invoke("patrol", "--once", "--source", "feed", "--json")
+    code, out, _ = invoke("patrol", "--source", "feed", "--json")
     summary = json.loads(out)
     assert (summary["pages"], summary["not_modified"]) == (1, 1)
 
@@ -118,7 +118,7 @@ def test_sources_status_shows_health_with_its_reason_and_since_when(
     text += f"  - id: robots\n    kind: rss\n    url: {site.url('/private/list.html')}\n"
     text += "    allow_private: true\n"
     (env / "sources.yaml").write_text(text, encoding="utf-8")
-    code, _, err = invoke("patrol", "--once")
+    code, _, err = invoke("patrol")
     assert code == 0, err
     code, out, _ = invoke("sources", "status", "--json")
     status = {s["id"]: s for s in json.loads(out)}
@@ -146,5 +146,5 @@ def test_a_gbk_forum_served_as_iso_8859_1_reads_as_chinese(env: Path, site: Loca
     assert code == 0, err
     titles = [p["title"] for p in json.loads(out)["posts"]]
     assert titles == [title for _, title, *_ in FORUM_ROWS]
-    code, out, err = invoke("patrol", "--once", "--source", "forum", "--json")
+    code, out, err = invoke("patrol", "--source", "forum", "--json")
     assert code == 0 and json.loads(out)["stories_new"] >= 1  # matching works on the titles

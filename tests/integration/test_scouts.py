@@ -206,7 +206,7 @@ def test_the_patrol_command_runs_with_scouts_and_leaves_none_behind(
         "SENTINEL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "sentinel", "-v", "patrol", "--once", "--json"],
+        [sys.executable, "-m", "sentinel", "-v", "patrol", "--json"],
         env=env,
         capture_output=True,
         text=True,

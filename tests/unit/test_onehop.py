@@ -102,3 +102,26 @@ async def test_the_urls_options_reach_sqlite(
                 await conn.execute(insert(thing), {"name": "b"})
     finally:
         await readonly.dispose()
+
+
+def test_the_aiosqlite_in_use_is_in_the_pinned_range_and_has_what_onehop_reaches_into() -> None:
+    """The boundary of the pin in pyproject.toml: onehop uses three private parts of
+    aiosqlite.Connection. A release that moves them must fail here, not in a patrol."""
+    import inspect
+    import re
+    import tomllib
+    from importlib.metadata import version
+
+    import aiosqlite
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
+    (pin,) = [d for d in project["project"]["dependencies"] if d.startswith("aiosqlite")]
+    spec = SpecifierSet(re.sub(r"^aiosqlite", "", pin))
+    assert spec.contains(version("aiosqlite")), (pin, version("aiosqlite"))
+    assert "<" in str(spec)  # bounded above: the next release is tried on purpose, not by chance
+    execute = aiosqlite.Connection._execute
+    assert inspect.iscoroutinefunction(execute)
+    assert list(inspect.signature(execute).parameters)[:2] == ["self", "fn"]
+    source = inspect.getsource(aiosqlite.Connection)
+    assert "self._conn" in source and "self._thread" in source

@@ -230,6 +230,15 @@ class Config:
     settings: SentinelFile
     docs: dict[str, Located] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # data_dir is relative to the configuration folder, not to the current one: started
+        # from anywhere, the service finds the same database
+        data = Path(self.settings.data_dir).expanduser()
+        if not data.is_absolute():
+            resolved = str((self.dir / data).resolve())
+            settings = self.settings.model_copy(update={"data_dir": resolved})
+            object.__setattr__(self, "settings", settings)
+
     def where(self, file: str, loc: Sequence[str | int]) -> tuple[str, int | None]:
         doc = self.docs.get(file)
         return (str(doc.path) if doc else file, doc.line(loc) if doc else None)

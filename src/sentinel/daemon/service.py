@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sentinel.config import Config, Source
 from sentinel.daemon.courier import Courier
+from sentinel.daemon.daily import DailyWarnings
 from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
 from sentinel.daemon.reload import ConfigWatcher, load_checked
+from sentinel.metrics import Metrics
 from sentinel.pipeline import Clock, Patrol, utcnow
 from sentinel.pipeline.cut import KIND as CUT
 from sentinel.recheck import recheck_gone
@@ -65,6 +68,7 @@ class Daemon:
         env: Mapping[str, str] | None = None,
         tick: timedelta = timedelta(seconds=60),
         load: Callable[[Path], Config] = load_checked,
+        metrics: Metrics | None = None,
     ) -> None:
         self.cfg = cfg
         self.clock = clock
@@ -76,6 +80,9 @@ class Daemon:
         self.last_tick: TickReport | None = None
         self.ticker: Ticker | None = None
         self.courier = Courier(self._dispatch)
+        self.metrics = metrics or Metrics()
+        self.started_at = clock()
+        self.daily = DailyWarnings()
 
     @property
     def patrol(self) -> Patrol:
@@ -116,6 +123,11 @@ class Daemon:
             "last_tick_at": self.last_tick.at.isoformat() if self.last_tick else None,
             "ticks": t.ticks if t else 0,
             "tick_failures": t.failures if t else 0,
+            "tick_seconds": self.tick_interval.total_seconds(),
+            "started_at": self.started_at.isoformat(),
+            "scouts": self.cfg.settings.http.scouts,
+            # a pool's scouts start on first use and again after one dies, at the next read
+            "scouts_running": len(getattr(self._patrol and self._patrol.reader, "pids", ())),
         }
 
     async def _reload(self) -> None:
@@ -149,6 +161,7 @@ class Daemon:
         dispatched_before = self.courier.totals
         now = self.clock()
         cfg, patrol = self.cfg, self.patrol
+        self.daily.check(now, patrol.policy.calendar, ZoneInfo(cfg.settings.timezone))
         heightened = cfg.settings.workflow.cadence.heightened
         schedule = with_heightened(patrol.policy.duty, heightened)
         deliveries = Deliveries(patrol.store)
@@ -170,6 +183,7 @@ class Daemon:
         if duty:
             await recheck_gone(patrol)
             await Workflow(patrol.store, cfg.settings, policy=patrol.policy).sweep(now)
+            self.metrics.swept()
             # the digests cover what this patrol found too: their window closes now, not at `now`
             queued_at = max(now, self.clock())
             digests = await queue_digests(
@@ -182,6 +196,7 @@ class Daemon:
             await deliveries.set_schedule_state({DUTY: queued_at})
         await self.courier.deliver()
         dispatched = self.courier.since(dispatched_before)  # the pushes sent meanwhile too
+        self.metrics.ticked(now, sent=dispatched.sent, failed=dispatched.failed)
         self.last_tick = TickReport(
             at=now,
             patrolled=tuple(s.id for s in due),
@@ -198,6 +213,7 @@ class Daemon:
         """Patrol `due` here; the new posts, and whether the patrol was complete (not cut)."""
         log.info("patrolling %d due sources", len(due))
         report = await self.patrol.run(due, duty_at=duty_at)
+        self.metrics.patrolled(report)
         cut = {r.source_id for r in report.sources if r.error_kind == CUT}
         # written after the patrol: one cut short is patrolled again, never skipped
         await Deliveries(self.patrol.store).set_schedule_state(

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sentinel.cli_hints import command
 from sentinel.config import Config
 from sentinel.daemon import Daemon, load_checked
 from sentinel.demo.mail import MailSink
@@ -117,8 +118,9 @@ async def run_demo(
         echo(f"configuration:  {config}")
         echo(f"database:       {folder / 'sentinel.db'}")
         echo(f"mail received:  {sink.folder}/*.eml  (SMTP sink on 127.0.0.1:{sink.port})")
-        echo(f"see alerts:     sentinel alerts list -c {config}")
-        echo(f"see the outbox: sentinel outbox list -c {config}")
+        me = command()  # .venv/bin/sentinel when the venv is not activated
+        echo(f"see alerts:     {me} alerts list -c {config}")
+        echo(f"see the outbox: {me} outbox list -c {config}")
         if web_port:
             echo(f"duty desk:      http://127.0.0.1:{web_port}/  (password {DEMO_PASSWORD}")
             echo("                for every login: lead, leader, zrzy, rlsb, zjj, jyj, yjj, town)")

@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
+from sentinel.errors import ConfigError
+
 # jieba's re_han_default: the characters it segments with its dictionary and HMM.
 RUN = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&._%\\-]+")
 _SKIP = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default, for what lies between runs
@@ -98,7 +100,13 @@ class JiebaSegmenter:
     """jieba itself, on a dedicated Tokenizer (not the global one)."""
 
     def __init__(self, words: Sequence[str] = ()) -> None:
-        import jieba
+        try:
+            import jieba
+        except ImportError as e:  # an extra since jieba is unmaintained: say how to get it
+            raise ConfigError(
+                "match.engine: reference needs jieba: pip install 'sentinel-yq[reference]'",
+                file="sentinel.yaml",
+            ) from e
 
         # jieba prints "Building prefix dict..." at DEBUG on its own stderr handler
         logging.getLogger("jieba").setLevel(logging.WARNING)

@@ -16,17 +16,9 @@ from pydantic import BaseModel, Field
 from sentinel.store import AlertEventRow, AlertRow, PostView
 from sentinel.web import present
 from sentinel.web.desk import NOTE_LIMIT, AlertId, Who, api_user, check_csrf, desk_of, require
-from sentinel.web.pages import (
-    _period,
-    assessment_rows,
-    calendar_warnings,
-    daemon_health,
-    report_day,
-    source_events,
-    source_health,
-    trend_data,
-)
+from sentinel.web.operator import calendar_warnings, daemon_health, source_events, source_health
 from sentinel.web.queue import QueuePage, QueueQuery, api_headers, queue_page, queue_query
+from sentinel.web.reports import _period, assessment_rows, report_day, trend_data
 from sentinel.workflow import service
 from sentinel.workflow.reports import daily
 from sentinel.workflow.states import ActionKind, Role

@@ -18,8 +18,19 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sentinel.config import Config
 from sentinel.errors import NotFound, SentinelError
+from sentinel.metrics import Metrics
 from sentinel.store import Store
-from sentinel.web import api, pages, regroup, workers_page
+from sentinel.web import (
+    api,
+    exports,
+    operator,
+    ops,
+    pages,
+    regroup,
+    reports,
+    signin,
+    workers_page,
+)
 from sentinel.web.auth import LoginLimiter, Signer
 from sentinel.web.desk import HERE, Desk, NotSignedIn, make_templates
 from sentinel.web.sessions import Sessions
@@ -43,8 +54,10 @@ def create_app(
     clock: Callable[[], datetime],
     settings: WebSettings | None = None,
     health: Callable[[], dict[str, Any]] | None = None,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
-    """The desk over `store`; `health` (the daemon's, under `sentinel run`) shows on /operator."""
+    """The desk over `store`; `health` (the daemon's, under `sentinel run`) shows on /operator
+    and decides /readyz; `metrics` (the daemon's) adds its counters to /metrics."""
     web = settings or WebSettings.from_env()
     app = FastAPI(
         title="Sentinel 舆情值班台",
@@ -66,9 +79,12 @@ def create_app(
         ),
         templates=make_templates(),
         health=health,
+        metrics=metrics or Metrics(),
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
+    for part in (signin, reports, exports, operator, ops):
+        app.include_router(part.router)
     app.include_router(api.router)
     app.include_router(regroup.router)  # merge and split, on the alert page and the API
     app.include_router(workers_page.router)
@@ -80,6 +96,7 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
+        ops.count(request, response)
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

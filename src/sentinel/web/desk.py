@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sentinel.config import Config
+from sentinel.metrics import Metrics
 from sentinel.store import Store
 from sentinel.web import present
 from sentinel.web.auth import (
@@ -58,6 +59,7 @@ class Desk:
     templates: Jinja2Templates
     # the daemon's own state when it serves the desk beside its patrols (`sentinel run`)
     health: Callable[[], dict[str, Any]] | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     tz: ZoneInfo = field(init=False)
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sentinel.web import present
 from sentinel.web.desk import HERE
+from sentinel.workflow.service import AlertDetail
 
 # Served pages: the inline stylesheet is the only thing this document may use.
 PRINT_CSP = (
@@ -29,7 +30,10 @@ def _env() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     env.globals.update(
-        STATE=present.STATE_LABELS, SEVERITY=present.SEVERITY_LABELS, STEP=present.STEP_LABELS
+        STATE=present.STATE_LABELS,
+        SEVERITY=present.SEVERITY_LABELS,
+        STEP=present.STEP_LABELS,
+        ACTION=present.ACTION_LABELS,
     )
     return env
 
@@ -82,6 +86,38 @@ def daily_html(
             departments=departments,
             topics=topics,
             title=title,
+            generated=present.local(generated_at, tz),
+        )
+    )
+
+
+def event_html(
+    detail: AlertDetail,
+    *,
+    departments: dict[str, str],
+    topics: dict[str, str],
+    sources: dict[str, str],
+    title: str,
+    generated_at: datetime,
+    tz: ZoneInfo,
+) -> str:
+    """The special report on one event (事件专报): what happened, its spread, the handling
+    (the alert's history), the public reply, and the links to every post as evidence."""
+    posts = sorted(detail.posts, key=lambda p: p.published_at or p.first_seen_at)
+    return (
+        _env()
+        .get_template("event.html")
+        .render(
+            a=detail.alert,
+            posts=posts,
+            first=posts[0] if posts else None,
+            spread=sorted({p.source_id for p in posts}),
+            events=detail.events,
+            departments=departments,
+            topics=topics,
+            sources=sources,
+            title=title,
+            local=lambda t: present.local(t, tz),
             generated=present.local(generated_at, tz),
         )
     )

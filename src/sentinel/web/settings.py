@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 SECRET_ENV = "SENTINEL_WEB_SECRET"
+# set to 1 when users reach the desk over https (a container behind the office's proxy)
+SECURE_ENV = "SENTINEL_WEB_SECURE_COOKIES"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -33,6 +35,7 @@ class WebSettings:
         secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
         return cls(
             secret=secret,
-            secure_cookies=secure_cookies,
+            secure_cookies=secure_cookies
+            or os.environ.get(SECURE_ENV, "").strip().lower() in ("1", "true", "yes"),
             trusted_proxies=tuple(str(p) for p in trusted_proxies),
         )
