@@ -24,8 +24,13 @@ MAX_ATTRS = 256
 # threshold are scanned, since fewer tags cannot nest deep enough to cost lexbor much.
 MAX_DEPTH = 512
 MAX_DEPTH_CHECK = 10_000
-# Pieces of text outside any cell of a table that a scanned page keeps (see extract/tame.py).
+# Pages with tags × characters over this are scanned too: lexbor's copies of a text node grown
+# by pieces take up to about pieces × characters / 6 bytes (~170 MB here, however they merge).
+MERGE_CHECK = 1_000_000_000
+# Pieces of text outside any cell of a table that a scanned page keeps, and tags HTML ignores
+# in a row (text merges across them) that it keeps (see extract/tame.py).
 MAX_FOSTERED = 100
+MAX_IGNORED = 100
 # Text a value keeps. Titles of real posts are a line; bodies a few pages.
 MAX_TITLE = 1000
 MAX_BODY = 200_000

@@ -5,17 +5,30 @@ distinct names (870 KB) took 23 s to parse. Real elements carry a handful; the p
 keeps the first MAX_ATTRS of a longer run and drops the rest. Its groups are atomic and its
 repeats possessive, so it is linear in the page: ~0.3 ms per 100k characters of ordinary HTML.
 
-lexbor's tree building is also quadratic in nesting depth (40k nested <div>: 2 s; 87k: 8 s),
-and in memory on text written directly in a table (20k pieces: 131 MB). A page with more
-tags than MAX_DEPTH_CHECK could do either, and only such a page is scanned (in Python, ~13 ms
-per 10k tags; see _shallow). Real pages nest a few dozen deep and put text in cells.
+lexbor's tree building is also quadratic in nesting depth (40k nested <div>: 2 s; 87k: 8 s).
+And it is quadratic in memory when one text node grows by many pieces with some other string
+stored between two of them: the node's text is copied to a new place each time and the old
+copies are kept (about pieces × characters / 6 bytes). HTML merges text across tags that make
+no node: end tags of nothing open, <td> outside any table, comments after </body>, text
+fostered out of a table; the stored string is their attributes (or the comment, or the cell's
+text). 8k mutated table rows, 1 MB: 690 MB. A page with more tags than MAX_DEPTH_CHECK, or with
+tags × characters over MERGE_CHECK, could do either, and only such a page is scanned (in Python,
+~13 ms per 10k tags; see _shallow). Real pages nest a few dozen deep, put text in cells and make
+no long runs of ignored tags. End tags lose their attributes on every page: HTML ignores them.
 """
 
 from __future__ import annotations
 
 import re
 
-from sentinel.extract.limits import MAX_ATTRS, MAX_DEPTH, MAX_DEPTH_CHECK, MAX_FOSTERED
+from sentinel.extract.limits import (
+    MAX_ATTRS,
+    MAX_DEPTH,
+    MAX_DEPTH_CHECK,
+    MAX_FOSTERED,
+    MAX_IGNORED,
+    MERGE_CHECK,
+)
 
 # An attribute as the HTML tokenizer reads one: a name, maybe `=` and a quoted or bare value.
 # Names and bare values are bounded and no name starts with `<`, so that an attempt starting
@@ -26,6 +39,12 @@ _CROWDED = re.compile(
     rf"(<[A-Za-z][^\s/><]{{0,255}}+(?>[\s/]*+{_ATTR}){{{MAX_ATTRS}}})(?>[\s/]*+{_ATTR})++"
 )
 
+# An end tag with attributes, quoted values read as the tokenizer reads them (a quote anywhere
+# else might hide a `>`: such a tag is left alone).
+_END_ATTRS = re.compile(
+    r"""(</[A-Za-z][^\s/>]{0,255}+)[\s/]++[^\s/>"'<=]"""
+    r"""(?:[^>"'<=]++|=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|(?=[^"'])))*+>"""
+)
 
 # A tag, a comment, or the start of an element whose content is text (skipped to its end).
 _TOKEN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)|<!--")
@@ -40,6 +59,14 @@ _ENDS_CELL = frozenset(("td", "th", "tr", "tbody", "thead", "tfoot", "table"))
 _OPTIONAL_END = frozenset(
     ("li", "p", "tr", "tbody", "thead", "tfoot", "option", "optgroup", "dt", "dd", "rt", "rp")
 ) | {"html", "head", "body", "colgroup", "caption"}
+# Start tags HTML ignores in a page's body (their attributes are still stored): parts of a
+# table outside any table, and the document's own elements again.
+_TABLE_PART = frozenset(("caption", "col", "colgroup", "tbody", "td", "tfoot", "th", "thead", "tr"))
+_DOCUMENT = frozenset(("html", "head", "body", "frame", "frameset"))
+# What an end tag of another element does not close through (HTML's "in scope"), and what
+# the end tag of a table or a cell does not (its "table scope").
+_SCOPE = frozenset(("table", "td", "th", "caption", "object", "marquee", "applet", "template"))
+_TABLE_SCOPE = frozenset(("table", "template"))
 _RAW = frozenset(
     ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"]
 )
@@ -48,8 +75,9 @@ _RAW = frozenset(
 def tame_html(text: str) -> str:
     """The page with every element's attributes past the MAX_ATTRS-th dropped, and no element
     nested deeper than MAX_DEPTH."""
-    text = _CROWDED.sub(r"\1", text)
-    if text.count("<") > MAX_DEPTH_CHECK:
+    text = _END_ATTRS.sub(r"\1>", _CROWDED.sub(r"\1", text))
+    tags = text.count("<")
+    if tags > MAX_DEPTH_CHECK or tags * len(text) > MERGE_CHECK:
         text = _shallow(text)
     return text
 
@@ -62,12 +90,17 @@ def _shallow(text: str) -> str:
     element is ignored, as there). Text written directly in a table, outside any cell, is kept
     MAX_FOSTERED times and then dropped: HTML moves it before the table, and lexbor appends
     each such piece to one growing text node, keeping every copy (20k pieces: 131 MB).
+    Start tags HTML ignores (and comments after </body>) that follow each other with nothing
+    that makes a node between them are kept MAX_IGNORED times and then dropped, for the same
+    reason: the text between them is one node, and each stores its attributes between pieces.
     """
     stack: list[str] = []
     open_count: dict[str, int] = {}
     lower = text.lower()
     drops: list[tuple[int, int]] = []
     fostered = 0
+    ignored = 0  # tags in a row that make no node (the text around them is one node)
+    after_body = False  # a comment now goes after the body, not where the text is
     at = 0
     content = 0  # where the text after the last tag starts
     while (m := _TOKEN.search(text, at)) is not None:
@@ -85,17 +118,37 @@ def _shallow(text: str) -> str:
         if m.group(0) == "<!--":
             end = text.find("-->", at)
             at = content = len(text) if end < 0 else end + 3
+            ignored = ignored + 1 if after_body else 0
+            if ignored > MAX_IGNORED:
+                drops.append((m.start(), content))
             continue
         name = m.group(2).lower()
         gt = text.find(">", at)
         content = len(text) if gt < 0 else gt + 1
+        if m.group(1):
+            after_body = name in ("body", "html")
+            if name in ("p", "br") or (open_count.get(name) and _in_scope(stack, name)):
+                ignored = 0  # it closes an element, or makes one (</p> is <p></p>)
+        elif (
+            name in _DOCUMENT
+            or (name in _TABLE_PART and not open_count.get("table"))
+            or (name == "form" and open_count.get("form"))
+        ):
+            ignored += 1  # and it opens nothing
+            if ignored > MAX_IGNORED:
+                drops.append((m.start(), content))
+                at = content
+            continue
+        else:
+            ignored = 0
+            after_body = False
         if name in _ENDS_CELL and stack and stack[-1] in _CELL:
             top = stack.pop()  # a cell ends where the next cell, row or table part starts
             open_count[top] -= 1
         if name in _OPTIONAL_END:
             continue  # never nests in itself (<li><li> are siblings): not counted as depth
         if m.group(1):  # an end tag
-            if open_count.get(name):
+            if open_count.get(name) and _in_scope(stack, name):
                 while stack:
                     top = stack.pop()
                     open_count[top] -= 1
@@ -122,3 +175,14 @@ def _shallow(text: str) -> str:
         kept = end
     out.append(text[kept:])
     return "".join(out)
+
+
+def _in_scope(stack: list[str], name: str) -> bool:
+    """Whether an end tag of `name` closes the open one (a stray </div> in a table does not)."""
+    bounds = _TABLE_SCOPE if name in _TABLE or name in _TABLE_PART else _SCOPE
+    for top in reversed(stack):
+        if top == name:
+            return True
+        if top in bounds:
+            return False
+    return False
