@@ -7,7 +7,7 @@ assert is what the bounds leave: how many attributes, items and posts are kept.
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 from datetime import UTC, datetime
 
 import pytest
@@ -20,7 +20,7 @@ from sentinel.extract.tame import tame_html
 from sentinel.extract.text import block_text
 from sentinel.fetch import Fetcher
 from sentinel.fetch.page import FetchPolicy, Page
-from sentinel.read import pages
+from sentinel.read import guard, pages
 from sentinel.sources import resolve
 from sentinel.sources.health import looks_blocked
 from tests.servers import LocalSite
@@ -97,30 +97,25 @@ def test_a_page_over_its_cpu_budget_keeps_what_was_read(monkeypatch: pytest.Monk
     ]
 
 
-async def test_a_big_page_is_extracted_off_the_event_loop(
-    monkeypatch: pytest.MonkeyPatch, site: LocalSite
+async def test_a_big_page_is_extracted_in_the_guarded_child_and_a_small_one_here(
+    site: LocalSite,
 ) -> None:
-    threads: list[int] = []
-    real = pages.extract_list
-
-    def spy(*args: object) -> object:
-        threads.append(threading.get_ident())
-        return real(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pages, "extract_list", spy)
+    guard.shutdown()
     rows = "".join(f'<li><a href="/t/{i}">帖子{i}</a></li>' for i in range(8000))
     site.serve("/big.html", f"<ul>{rows}</ul>")
     site.serve("/small.html", "<ul><li><a href='/t/1'>一</a></li></ul>")
     policy = FetchPolicy(allow_private=True, robots=False, rate=100)
+    children: list[int] = []
     async with Fetcher(HttpSettings()) as fetcher:
-        for path in ("/big.html", "/small.html"):
+        for path in ("/small.html", "/big.html"):
             src = HTML.model_copy(update={"url": site.url(path)})
             read = await pages.read_list(
                 fetcher, src, policy, site.url(path), None, first=True, more=False
             )
-            assert read.posts
-    big, small = threads
-    assert big != threading.get_ident() and small == threading.get_ident()
+            assert read.posts and read.error is None
+            children.append(len(multiprocessing.active_children()))
+    guard.shutdown()
+    assert children == [0, 1]
 
 
 # Found by `python -m fuzz` over the corpus (the seeds behind each are named).
