@@ -72,10 +72,16 @@ def _timed(fn: Callable[..., T], args: tuple[object, ...]) -> tuple[T, float]:
     soft = int(used) + GUARD_CPU + 1
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))  # SIGXCPU ends the child past it
-    result = fn(*args)
+    # lexbor reports a failed allocation as a failed parse ("Can't parse HTML"), which
+    # extraction turns into another error or no items: the page ran out, whatever it says.
+    # The child is replaced after that, so a peak near the limit is always this page's.
+    try:
+        result = fn(*args)
+    except Exception as e:
+        if _vm_peak() > _limit - _NEAR_LIMIT:
+            raise MemoryError from e
+        raise
     if _vm_peak() > _limit - _NEAR_LIMIT:
-        # lexbor reports a failed allocation as a failed parse ("Can't parse HTML"), which
-        # extraction turns into another error or no items: the page ran out, whatever it says
         raise MemoryError
     return result, time.process_time() - used
 
