@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.disable(logging.CRITICAL)  # the entry points log what they skip; not news here
     from fuzz.mutate import CONFIG_SNIPPETS, LOL, PAGE_SNIPPETS, mutate
-    from fuzz.targets import Finding, targets
+    from fuzz.targets import Finding, child_cpu, refused, targets
+    from sentinel.read.guard import GUARD_BYTES
 
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         before_rss = _rss_mb()
         problem = None
         signal.setitimer(signal.ITIMER_PROF, HARD_STOP)
+        child_cpu[0] = 0.0
         started = time.process_time()
         try:
             target.run(data, call_rng)
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             problem = "escaped:\n" + "".join(traceback.format_exception(e))
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
-        took = time.process_time() - started
+        took = time.process_time() - started + child_cpu[0]
         grew = (_rss_mb() - before_rss) * 1024 * 1024
         tried[target.name] += 1
         digest = hashlib.sha1(data).hexdigest()[:12]
@@ -155,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"inputs tried: {total:,} ({', '.join(f'{k} {v:,}' for k, v in sorted(tried.items()))})")
     print(f"slowest input: {slowest[0]:.3f} s of CPU ({slowest[1]}, {slowest[2]})")
     print(f"peak memory: {_rss_mb():.0f} MB RSS (at start: {baseline:.0f} MB)")
+    print(f"pages over {GUARD_BYTES >> 10} KB refused by the guarded child: {refused[0]}")
     print(f"findings: {findings}" + (f", saved under {args.findings}" if findings else ""))
     return 1 if findings else 0
 

@@ -12,6 +12,7 @@ import json
 import random
 import tempfile
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from sentinel.extract.post import Post
 from sentinel.extract.urls import canonical_url, web_url
 from sentinel.fetch.charset import decode_html, decode_xml
 from sentinel.fetch.page import Page
+from sentinel.read.guard import GUARD_BYTES, guarded_cost
 from sentinel.sources import PRESETS, resolve
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -79,8 +81,27 @@ def check_post(post: Post) -> None:
         when.astimezone(UTC)
 
 
+# CPU seconds the guarded child spent on the last input (the loop adds it to its own count),
+# and the pages the child refused (over its memory or CPU limit) so far.
+child_cpu = [0.0]
+refused = [0]
+
+
 def _extract(src: Source, body: bytes, rng: random.Random, ctype: str) -> None:
     page = _page(body, rng, ctype)
+    if len(body) > GUARD_BYTES:
+        # as a patrol reads it: in the guarded child, whose breach is the page's ExtractError
+        try:
+            _, child_cpu[0] = guarded_cost(src.id, page.url, _extract_page, src, page)
+        except ExtractError as e:
+            if isinstance(e.__cause__, MemoryError | BrokenProcessPool):
+                refused[0] += 1
+            raise
+    else:
+        _extract_page(src, page)
+
+
+def _extract_page(src: Source, page: Page) -> None:
     posts = extract_list(src, page)
     for post in posts:
         check_post(post)

@@ -20,12 +20,14 @@ from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
 from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import FetchPolicy, Page, Validators
+from sentinel.read.guard import GUARD_BYTES, guarded_async
 from sentinel.sources.health import looks_blocked
 
-# Pages larger than this are decoded and extracted in a worker thread, so a big page (an 8 MB
-# feed takes feedparser seconds) does not stall every other source and the desk in this
-# process. Smaller pages, nearly all of them, take less than the thread hop costs.
-OFF_LOOP_BYTES = 256 * 1024
+# Pages larger than this are decoded and extracted in a guarded child process (guard.py), so a
+# big page (an 8 MB feed takes feedparser seconds) neither stalls every other source and the
+# desk in this process nor takes its memory. Smaller pages, nearly all of them, take less than
+# the hop costs.
+OFF_LOOP_BYTES = GUARD_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,10 @@ async def read_list(
     if page.not_modified:
         return ListRead(page=page, posts=[])
     if len(page.body) > OFF_LOOP_BYTES:
-        return await asyncio.to_thread(_list_read, src, page, first, more)
+        try:
+            return await guarded_async(src.id, page.url, _list_read, src, page, first, more)
+        except ExtractError as e:
+            return ListRead(page=page, posts=[], error=e)
     return _list_read(src, page, first, more)
 
 
@@ -117,7 +122,7 @@ async def read_details(
         try:
             page = await fetcher.get(post.url, policy=policy)
             if len(page.body) > OFF_LOOP_BYTES:
-                done = await asyncio.to_thread(extract_detail, src, page, post)
+                done = await guarded_async(src.id, page.url, extract_detail, src, page, post)
             else:
                 done = extract_detail(src, page, post)
             return DetailRead(post=done, page=page)
