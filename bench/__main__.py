@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
-SCENARIOS = ("e2e", "events", "matcher", "many")
+SCENARIOS = ("e2e", "events", "matcher", "many", "workers")
 
 
 def _run(name: str, quick: bool) -> dict[str, Any]:
@@ -32,6 +32,10 @@ def _run(name: str, quick: bool) -> dict[str, Any]:
         from bench.patrol import many_sources
 
         return many_sources(quick=quick)
+    if name == "workers":
+        from bench.workers import run as workers
+
+        return workers(quick=quick)
     if name == "events":
         from bench.events import run as events
 
@@ -169,6 +173,10 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 + " (< 60 s, < 300 MB)",
             )
         )
+    if results.get("workers"):
+        from bench.workers import rows as worker_rows
+
+        rows += worker_rows(results["workers"], _met)
     width = max(len(r[0]) for r in rows) if rows else 0
     return "\n".join(f"{a:<{width}}  {b:<52}  {c}" for a, b, c in rows)
 
