@@ -223,6 +223,7 @@ def problems(results: dict[str, dict[str, Any]]) -> list[str]:
             out.append("end to end: the modes found different posts, hits or stories")
         if e2e["repeat_posts_new"]:
             out.append(f"repeat patrol: {e2e['repeat_posts_new']} new posts where none were")
+    out += results.get("workers", {}).get("problems", [])
     many = results.get("many")
     if many:
         if many["failed"]:
