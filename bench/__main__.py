@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
-SCENARIOS = ("e2e", "events", "matcher", "many")
+SCENARIOS = ("e2e", "events", "matcher", "many", "workers")
 
 
 def _run(name: str, quick: bool) -> dict[str, Any]:
@@ -32,6 +32,10 @@ def _run(name: str, quick: bool) -> dict[str, Any]:
         from bench.patrol import many_sources
 
         return many_sources(quick=quick)
+    if name == "workers":
+        from bench.workers import run as workers
+
+        return workers(quick=quick)
     if name == "events":
         from bench.events import run as events
 
@@ -171,6 +175,10 @@ def table(results: dict[str, dict[str, Any]], *, quick: bool = False) -> str:
                 + " (< 60 s, < 300 MB)",
             )
         )
+    if results.get("workers"):
+        from bench.workers import rows as worker_rows
+
+        rows += worker_rows(results["workers"], _met)
     width = max(len(r[0]) for r in rows) if rows else 0
     return "\n".join(f"{a:<{width}}  {b:<52}  {c}" for a, b, c in rows)
 
@@ -219,6 +227,7 @@ def problems(results: dict[str, dict[str, Any]]) -> list[str]:
             out.append("end to end: the modes found different posts, hits or stories")
         if e2e["repeat_posts_new"]:
             out.append(f"repeat patrol: {e2e['repeat_posts_new']} new posts where none were")
+    out += results.get("workers", {}).get("problems", [])
     many = results.get("many")
     if many:
         if many["failed"]:

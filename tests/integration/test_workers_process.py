@@ -54,13 +54,14 @@ def feed(base: str, name: str) -> str:
 
 class Sites:
     """One aiohttp app on three loopback addresses, counting requests in flight per host and
-    per path; /f/slow.xml hangs until released."""
+    per path, and noting when each arrives; /f/slow.xml hangs until released."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.lock = threading.Lock()
         self.active: Counter[str] = Counter()
         self.peak: Counter[str] = Counter()
+        self.arrivals: list[tuple[str, str, float]] = []  # host, path, time.monotonic()
         self.slow_arrived = threading.Event()
         self.slow_release = threading.Event()
         self._loop = asyncio.new_event_loop()
@@ -83,6 +84,8 @@ class Sites:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         host, path = request.host, request.path
+        with self.lock:
+            self.arrivals.append((host.rsplit(":", 1)[0], path, time.monotonic()))
         self._enter("host:" + host, "path:" + host + path)
         try:
             if path == "/robots.txt":

@@ -51,8 +51,14 @@ from sentinel.fetch.address import AddressRule, Resolver
 from sentinel.fetch.body import BadEncoding, OverCap, read_capped
 from sentinel.fetch.engine import AiohttpEngine, Engine, HttpxEngine, RawHeaders, Reply
 from sentinel.fetch.page import FetchPolicy, Page, Validators
-from sentinel.fetch.politeness import Backoff, HostState, Politeness, parse_retry_after
-from sentinel.fetch.robots import RobotsCache, agent_token
+from sentinel.fetch.politeness import (
+    Backoff,
+    HostState,
+    Politeness,
+    SharedPace,
+    parse_retry_after,
+)
+from sentinel.fetch.robots import RobotsCache, SharedRobots, agent_token
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 REFUSALS = frozenset({429, 503})
@@ -104,6 +110,11 @@ class Fetcher:
     @property
     def politeness(self) -> Politeness:
         return self._politeness
+
+    def share(self, pace: SharedPace, robots: SharedRobots) -> None:
+        """Hold each host's rate and keep its robots.txt with every process sharing these."""
+        self._politeness.shared = pace
+        self._robots.shared = robots
 
     # -- lifecycle -----------------------------------------------------------------------------
 

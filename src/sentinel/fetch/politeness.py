@@ -14,6 +14,8 @@ never held up.
   requests to the host wait for it when the wait fits within `max_wait` (the fetch timeout);
   longer waits fail fast with `Backoff`, so a patrol never sits for an hour on a sulking host,
   and the host sees no request before the time it asked for.
+- Shared pace (worker mode): with a `SharedPace`, each request also claims the host's next start
+  slot from one record every process shares, so the rate holds across workers and machines.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 MAX_RETRY_AFTER = 86_400.0
 MAX_BACKOFF = 300.0
@@ -36,6 +39,15 @@ class Backoff(Exception):
         self.remaining = remaining
         self.status = status
         super().__init__(f"host backing off for {remaining:.1f}s after HTTP {status}")
+
+
+class SharedPace(Protocol):
+    """The per-host start slots of every process (worker mode keeps them in PostgreSQL)."""
+
+    async def reserve(self, host: str, gap: float) -> float:
+        """Claim the host's next start slot, `gap` seconds after the last one; the seconds to
+        wait for it."""
+        ...
 
 
 class HostState:
@@ -82,6 +94,7 @@ class Politeness:
         self._hosts: dict[str, HostState] = {}
         self._clock = clock
         self._sleep = sleep
+        self.shared: SharedPace | None = None
 
     def state(self, host: str) -> HostState:
         st = self._hosts.get(host)
@@ -141,6 +154,11 @@ class Politeness:
             delay = self.reserve(st, rate, self._clock(), max_wait)
             if delay > 0:
                 await self._sleep(delay)
+            if self.shared is not None:
+                # after the local slot, so this process's own queue claims no shared slots early
+                delay = await self.shared.reserve(host, 1.0 / rate)
+                if delay > 0:
+                    await self._sleep(delay)
         except BaseException:
             self.release(st)
             raise

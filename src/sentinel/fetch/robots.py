@@ -9,7 +9,8 @@ What an answer means (RFC 9309, with one deliberate difference):
   to be left alone, so a monitor that went blind on it would fail its operator. The site's own
   rate limits and 429/503 answers are still honoured by politeness.
 
-Concurrent first requests to one host share a single robots.txt fetch.
+Concurrent first requests to one host share a single robots.txt fetch. With a `SharedRobots`
+(worker mode) every process shares it too: one of them fetches, the others read its answer.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Protocol
 
 from protego import Protego
 
@@ -31,6 +33,16 @@ TTL = 24 * 3600.0
 ERROR_TTL = 3600.0
 
 Fetch = Callable[[str, FetchPolicy], Awaitable[Page]]
+# robots.txt's text (None: everything allowed) and how many seconds that answer holds
+Answer = tuple[str | None, float]
+
+
+class SharedRobots(Protocol):
+    """The robots.txt answers of every process (worker mode keeps them in PostgreSQL)."""
+
+    async def answer(self, origin: str, fetch: Callable[[], Awaitable[Answer]]) -> Answer:
+        """The origin's answer while it holds; else `fetch()`'s, by one process for all."""
+        ...
 
 
 def agent_token(user_agent: str) -> str:
@@ -48,6 +60,7 @@ class RobotsCache:
         self._clock = clock
         self._rules: dict[str, tuple[Protego | None, float]] = {}
         self._pending: dict[str, asyncio.Task[Protego | None]] = {}
+        self.shared: SharedRobots | None = None
 
     async def allowed(self, origin: str, url: str, policy: FetchPolicy) -> bool:
         rules = await self.rules(origin, policy)
@@ -74,20 +87,26 @@ class RobotsCache:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _load(self, origin: str, policy: FetchPolicy) -> Protego | None:
+        if self.shared is None:
+            body, ttl = await self._answer(origin, policy)
+        else:
+            body, ttl = await self.shared.answer(origin, lambda: self._answer(origin, policy))
+        rules = Protego.parse(body) if body is not None else None
+        self._rules[origin] = (rules, self._clock() + ttl)
+        return rules
+
+    async def _answer(self, origin: str, policy: FetchPolicy) -> Answer:
         url = origin + "/robots.txt"
         plain = replace(policy, robots=False, headers=())
-        rules: Protego | None = None
-        ttl = TTL
         try:
             page = await self._fetch(url, plain)
         except HTTPStatusError as e:
             if not 400 <= e.status < 500 or e.status == 429:
-                ttl = ERROR_TTL
+                return None, ERROR_TTL
         except FetchError as e:
             log.debug("robots.txt unavailable, allowing all: %s (%s)", url, e.kind)
-            ttl = ERROR_TTL
+            return None, ERROR_TTL
         else:
             if 200 <= page.status < 300:
-                rules = Protego.parse(page.body.decode("utf-8", errors="replace"))
-        self._rules[origin] = (rules, self._clock() + ttl)
-        return rules
+                return page.body.decode("utf-8", errors="replace"), TTL
+        return None, TTL

@@ -35,6 +35,7 @@ from sentinel.read import LocalReader, Reader, ScoutPool
 from sentinel.sources import resolve
 from sentinel.sources.health import Health
 from sentinel.store import Store, Tx, database_url
+from sentinel.store.hostshare import SharedPace, SharedRobots
 from sentinel.workflow.alerts import build_policy
 
 log = logging.getLogger("sentinel.pipeline")
@@ -107,6 +108,9 @@ class Patrol(ListWalker):
             if upgrade:
                 await store.upgrade()
             fetcher = Fetcher(cfg.settings.http)
+            if cfg.settings.workers.enabled and store.engine.dialect.name == "postgresql":
+                # worker mode: every process holds each host's rate and shares its robots.txt
+                fetcher.share(SharedPace(store), SharedRobots(store))
             matcher = Matcher(cfg.keywords, engine=cfg.settings.match.engine)
         except BaseException:
             await store.close()

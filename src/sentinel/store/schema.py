@@ -269,6 +269,26 @@ worker_node = Table(
     Column("started_at", UTCDateTime, nullable=False),
 )
 
+# Worker mode: each host's next request slot, claimed by every process (store/hostshare.py).
+host_pace = Table(
+    "host_pace",
+    metadata,
+    Column("host", Text, primary_key=True),
+    Column("next_start", UTCDateTime, nullable=False),
+)
+
+# Worker mode: robots.txt per origin for every process; body NULL allows everything, and a row
+# with claimed_until ahead is being fetched by one process while the others wait for it.
+robots_cache = Table(
+    "robots_cache",
+    metadata,
+    Column("origin", Text, primary_key=True),
+    Column("body", Text),
+    Column("fetched_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+)
+
 # One alert per story, enforced here so that racing patrols can never open two.
 alert = Table(
     "alert",
