@@ -82,12 +82,7 @@ class Deliveries:
         if not values:
             return
         async with self.store.transaction() as tx:
-            stmt = dialect_insert(tx.connection.dialect.name, schedule_state)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[schedule_state.c.key], set_={"at": stmt.excluded.at}
-            )
-            with translate_errors("writing the schedule state"):
-                await tx.connection.execute(stmt, [{"key": k, "at": v} for k, v in values.items()])
+            await tx.set_schedule_state(values)
 
     async def enqueue_digest(
         self, *, department: str, duty_at: datetime, alert_ids: Sequence[int], at: datetime

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from sentinel.store.engine import dialect_insert, translate_errors
+from sentinel.store.engine import translate_errors
 from sentinel.store.records import AlertRow
 from sentinel.store.schema import hit, outbox, post, schedule_state, story
 from sentinel.store.tx import Tx
@@ -63,22 +63,6 @@ async def move_posts(
         return int((await tx.connection.execute(stmt)).rowcount)
 
 
-async def touch_stories(tx: Tx, story_ids: Sequence[int]) -> None:
-    """A story was last seen when its newest post was first seen (after posts moved)."""
-    newest = (
-        select(func.max(post.c.first_seen_at))
-        .where(post.c.story_id == story.c.id)
-        .scalar_subquery()
-    )
-    stmt = (
-        update(story)
-        .where(story.c.id.in_(sorted(set(story_ids))))
-        .values(last_seen_at=func.coalesce(newest, story.c.last_seen_at))
-    )
-    with translate_errors("updating stories"):
-        await tx.connection.execute(stmt)
-
-
 async def mark_merged(tx: Tx, story_id: int, into: int) -> None:
     with translate_errors("merging stories"):
         await tx.connection.execute(
@@ -112,12 +96,7 @@ async def drop_pending(tx: Tx, story_id: int, *, at: datetime, why: str) -> int:
 
 async def stamp(tx: Tx, at: datetime) -> None:
     """Tell running patrols that the grouping changed (see the module docstring)."""
-    stmt = dialect_insert(tx.connection.dialect.name, schedule_state)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[schedule_state.c.key], set_={"at": stmt.excluded.at}
-    )
-    with translate_errors("writing the schedule state"):
-        await tx.connection.execute(stmt, [{"key": REGROUP_KEY, "at": at}])
+    await tx.set_schedule_state({REGROUP_KEY: at})
 
 
 async def regrouped_at(tx: Tx) -> datetime | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from sentinel.store.schema import (
     outbox,
     post,
     post_metric,
+    schedule_state,
     story,
 )
 
@@ -197,6 +198,15 @@ class Tx:
         )
         # A story was last seen when its newest post was first seen: the pipeline's clock,
         # not the database's, so tests with a fixed clock stay exact.
+        with translate_errors("attaching posts to stories"):
+            await self._conn.execute(join, link_rows)
+            if hit_rows:
+                await self._conn.execute(hit.insert(), hit_rows)
+        await self.touch_stories([link.story_id for link in links])
+
+    async def touch_stories(self, story_ids: Sequence[int]) -> None:
+        """Move each story's last_seen_at to its newest post's first_seen_at (after posts were
+        attached or moved)."""
         newest = (
             select(func.max(post.c.first_seen_at))
             .where(post.c.story_id == story.c.id)
@@ -204,14 +214,22 @@ class Tx:
         )
         touch = (
             update(story)
-            .where(story.c.id.in_(sorted({link.story_id for link in links})))
+            .where(story.c.id.in_(sorted(set(story_ids))))
             .values(last_seen_at=func.coalesce(newest, story.c.last_seen_at))
         )
-        with translate_errors("attaching posts to stories"):
-            await self._conn.execute(join, link_rows)
-            if hit_rows:
-                await self._conn.execute(hit.insert(), hit_rows)
+        with translate_errors("updating stories"):
             await self._conn.execute(touch)
+
+    async def set_schedule_state(self, values: Mapping[str, datetime]) -> None:
+        """Upsert schedule_state rows (key → time)."""
+        if not values:
+            return
+        stmt = dialect_insert(self._dialect, schedule_state)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[schedule_state.c.key], set_={"at": stmt.excluded.at}
+        )
+        with translate_errors("writing the schedule state"):
+            await self._conn.execute(stmt, [{"key": k, "at": v} for k, v in values.items()])
 
     async def enqueue_push(
         self, *, story_id: int, fetched_at: datetime, created_at: datetime, recipient: str = ""

@@ -80,7 +80,7 @@ async def merge(
             tx, from_story=gone.story_id, to_story=keep.story_id, placed_by="merge", why=why
         )
         await rows.mark_merged(tx, gone.story_id, keep.story_id)
-        await rows.touch_stories(tx, [keep.story_id])
+        await tx.touch_stories([keep.story_id])
         dropped = await rows.drop_pending(
             tx, gone.story_id, at=at, why=f"alert #{gone.id} merged into #{keep.id}"
         )
@@ -176,7 +176,7 @@ async def split(
             placed_by="split",
             why=f"人工拆分：自预警 #{old.id} 拆出（{actor.login}）",
         )
-        await rows.touch_stories(tx, [story_id, new_story])
+        await tx.touch_stories([story_id, new_story])
         new_id = await open_alert(
             tx,
             policy,
