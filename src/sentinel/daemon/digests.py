@@ -231,7 +231,8 @@ async def digest_alerts(
     events: dict[int, list[AlertEventRow]] = defaultdict(list)
     for e in await store.alert_events([a.id for a in alerts]):
         events[e.alert_id].append(e)
-    pushed = {o.story_id for o in await store.outbox() if o.kind == "push" and o.sent_at}
+    # only these alerts' pushes: a digest or a push must not read the whole outbox
+    pushed = await store.pushed([a.story_id for a in alerts])
     return [
         digest_alert(
             a,

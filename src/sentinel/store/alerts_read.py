@@ -36,6 +36,19 @@ class AlertReads(Reads):
             async with self.engine.connect() as conn:
                 return [OutboxItem(**dict(m)) for m in (await conn.execute(q)).mappings()]
 
+    async def pushed(self, story_ids: Sequence[int]) -> set[int]:
+        """Those of these stories whose push has gone out."""
+        if not story_ids:
+            return set()
+        q = select(outbox.c.story_id).where(
+            outbox.c.story_id.in_(sorted(set(story_ids))),
+            outbox.c.kind == "push",
+            outbox.c.sent_at.is_not(None),
+        )
+        with translate_errors("reading the outbox"):
+            async with self.engine.connect() as conn:
+                return {int(s) for (s,) in await conn.execute(q)}
+
     async def alerts(
         self,
         *,
