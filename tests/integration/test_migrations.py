@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -11,6 +13,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 
 from sentinel.store import Store
+from sentinel.store.head import SCHEMA_HEAD
 from sentinel.store.migrate import alembic_config
 from sentinel.store.schema import metadata
 
@@ -113,3 +116,35 @@ async def test_a_database_with_rows_upgrades_from_the_first_revision(db_url: str
         assert (status.source_id, status.health) == ("forum", "ok")
     finally:
         await store.close()
+
+
+def test_the_head_the_store_checks_is_the_newest_script() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+_OPEN_TWICE = """
+import asyncio, sys
+from sentinel.store import Store
+
+async def main(url):
+    store = await Store.open(url)
+    await store.upgrade()
+    await store.close()
+
+asyncio.run(main(sys.argv[1]))
+print("alembic" in sys.modules)
+"""
+
+
+async def test_a_store_at_head_opens_without_alembic(db_url: str) -> None:
+    """Every patrol, worker and desk process opens the store: at head, Alembic (~7 MB) stays
+    out of memory. The first opening migrates, so it needs Alembic; the second must not."""
+    runs = []
+    for _ in range(2):
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _OPEN_TWICE, db_url, stdout=asyncio.subprocess.PIPE
+        )
+        out, _err = await child.communicate()
+        assert child.returncode == 0
+        runs.append(out.decode().split()[-1])
+    assert runs == ["True", "False"]

@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection
 import sentinel
 from sentinel.errors import StoreError
 from sentinel.store.engine import lock_for_migration
+from sentinel.store.head import ENV_MIGRATIONS
 
-ENV_MIGRATIONS = "SENTINEL_MIGRATIONS"
+__all__ = ["ENV_MIGRATIONS", "alembic_config", "migrations_dir", "upgrade_to_head"]
 
 
 def migrations_dir() -> Path:
