@@ -243,12 +243,15 @@ async def test_stories_come_newest_first_with_posts_and_words(store: Store) -> N
 
     assert [x.id for x in await store.stories(since=later)] == [old, new]
     assert await store.stories(since=joined + timedelta(seconds=1)) == []
-    sigs = await store.story_signatures(later + timedelta(minutes=30))
+    sigs = [r async for r in store.story_signatures(later + timedelta(minutes=30))]
     assert sorted(s[:2] for s in sigs) == sorted(
         [(old, b"\x00" * 8), (old, b"\x01" * 8), (old, b"\x09" * 8)]
     )
     assert all(s[3] is True for s in sigs)  # its alert is not closed: still open
     assert all(s[4] == joined for s in sigs)  # when the story was last seen
+    # read a page at a time, the same rows in the same order
+    paged = [r async for r in store.story_signatures(later + timedelta(minutes=30), page=2)]
+    assert paged == sigs
     counts = await store.counts()
     assert (counts["story"], counts["hit"], counts["evidence"]) == (2, 5, 2)
 

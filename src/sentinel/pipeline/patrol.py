@@ -175,8 +175,7 @@ class Patrol(ListWalker):
         async with self.store.engine.connect() as conn:
             self._post_mark = await Tx(conn).max_post_id()
         now = self.clock()
-        rows = await self.store.story_signatures(since)
-        for story_id, sig, features, still_open, seen in rows:
+        async for story_id, sig, features, still_open, seen in self.store.story_signatures(since):
             # each step over its own window: reposts of the last `cluster.window`; events of
             # `events.window`, or of `open_window` while the story's alert is handled
             copies = sig if now - seen <= cluster.window else None

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, bindparam, func, or_, select, true, update
+from sqlalchemy import RowMapping, and_, bindparam, func, or_, select, true, update
 
 from sentinel.errors import NotFound
 from sentinel.store.compress import unpack
@@ -210,11 +210,14 @@ class PostReads(Reads):
                 return [(sid, url) for sid, url in await conn.execute(q)]
 
     async def story_signatures(
-        self, since: datetime
-    ) -> list[tuple[int, bytes | None, Any, bool, datetime]]:
+        self, since: datetime, *, page: int = 2000
+    ) -> AsyncIterator[tuple[int, bytes | None, Any, bool, datetime]]:
         """(story id, post signature, post event features, story still open, story last seen)
         for every post of a story seen since `since`, oldest first. Open: its alert is not
-        closed, dismissed or merged (the event step keeps such stories joinable for longer)."""
+        closed, dismissed or merged (the event step keeps such stories joinable for longer).
+
+        Read `page` rows at a time: the index is built as they come, so a month of stories
+        never sits in memory twice (rows, then index)."""
         still_open = ~(
             select(alert.c.id)
             .where(alert.c.story_id == story.c.id, alert.c.state.in_(TERMINAL_STATES))
@@ -222,7 +225,12 @@ class PostReads(Reads):
         )
         q = (
             select(
-                post.c.story_id, post.c.signature, post.c.features, still_open, story.c.last_seen_at
+                post.c.story_id,
+                post.c.signature,
+                post.c.features,
+                still_open,
+                story.c.last_seen_at,
+                post.c.id,
             )
             .join(story, story.c.id == post.c.story_id)
             .where(
@@ -231,13 +239,26 @@ class PostReads(Reads):
                 or_(post.c.signature.is_not(None), post.c.features.is_not(None)),
             )
             .order_by(post.c.story_id, post.c.id)
+            .limit(page)
         )
-        with translate_errors("reading story signatures"):
-            async with self.engine.connect() as conn:
-                return [
-                    (int(s), bytes(sig) if sig is not None else None, f, bool(o), seen)
-                    for s, sig, f, o, seen in await conn.execute(q)
-                ]
+        after: tuple[int, int] | None = None
+        while True:
+            more = q
+            if after is not None:
+                more = q.where(
+                    or_(
+                        post.c.story_id > after[0],
+                        and_(post.c.story_id == after[0], post.c.id > after[1]),
+                    )
+                )
+            with translate_errors("reading story signatures"):
+                async with self.engine.connect() as conn:
+                    rows = (await conn.execute(more)).all()
+            for s, sig, f, o, seen, _ in rows:
+                yield (int(s), bytes(sig) if sig is not None else None, f, bool(o), seen)
+            if len(rows) < page:
+                return
+            after = (int(rows[-1][0]), int(rows[-1][5]))
 
     async def stories(self, *, since: datetime | None = None) -> list[StoryView]:
         """Stories seen since `since` (all by default), newest first, each with its posts.
