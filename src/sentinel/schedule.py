@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
@@ -32,6 +32,7 @@ from sentinel.config.cadence import HeightenedPeriod
 from sentinel.config.models import Source
 from sentinel.workflow.calendar import require_aware
 from sentinel.workflow.duty import DutySchedule
+from sentinel.workflow.heightened import with_heightened
 
 log = logging.getLogger(__name__)
 
@@ -39,42 +40,6 @@ MAX_BACKOFF = timedelta(hours=24)
 
 # every duty day has patrols, so the latest one is at most a night and a day back
 _LOOKBACK_DAYS = 3
-
-
-class HeightenedSchedule(DutySchedule):
-    """A duty schedule with extra patrols on heightened days.
-
-    Claim deadlines computed from it shorten with the cadence, as they should: the claim is due
-    by the next duty patrol, whatever the cadence of the day.
-    """
-
-    def __init__(self, base: DutySchedule, periods: Sequence[HeightenedPeriod]) -> None:
-        super().__init__(base.calendar, base.cadence)
-        self.periods = tuple(periods)
-
-    def patrols_on(self, day: date) -> tuple[datetime, ...]:
-        grid = super().patrols_on(day)
-        steps = [p.interval for p in self.periods if p.covers(day)]
-        if not steps:
-            return grid
-        c = self.cadence
-        midnight = datetime.combine(day, time(0), tzinfo=self.calendar.tz)
-        at = midnight + timedelta(hours=c.day_start)
-        end = midnight + timedelta(hours=c.day_end)
-        extra = set(grid)
-        while at < end:
-            extra.add(at)
-            at += min(steps)
-        return tuple(sorted(extra))
-
-
-def with_heightened(schedule: DutySchedule, heightened: Sequence[HeightenedPeriod]) -> DutySchedule:
-    """`schedule` itself when there is nothing heightened, else one with the extra patrols."""
-    if not heightened:
-        return schedule
-    if isinstance(schedule, HeightenedSchedule) and schedule.periods == tuple(heightened):
-        return schedule
-    return HeightenedSchedule(schedule, heightened)
 
 
 def last_duty_patrol(now: datetime, schedule: DutySchedule) -> datetime:

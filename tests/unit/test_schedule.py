@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from sentinel.config.cadence import HeightenedPeriod
 from sentinel.config.models import Source
 from sentinel.schedule import (
-    HeightenedSchedule,
     Ticker,
     due_sources,
     is_duty_patrol,
@@ -26,6 +25,7 @@ from sentinel.schedule import (
 )
 from sentinel.workflow.calendar import ChineseWorkCalendar
 from sentinel.workflow.duty import DutySchedule
+from sentinel.workflow.heightened import HeightenedSchedule, with_heightened
 
 TZ = ZoneInfo("Asia/Shanghai")
 WORKDAY = ["08", "09", "10", "11", "12", "13", "14", "15", "16", "17", "18", "20", "22"]
@@ -110,6 +110,44 @@ def test_claim_deadline_follows_the_heightened_cadence(duty: DutySchedule) -> No
     )
     assert duty.claim_deadline(at(10, 2, 9, 10)) == at(10, 2, 12)
     assert HeightenedSchedule(duty, [golden]).claim_deadline(at(10, 2, 9, 10)) == at(10, 2, 10)
+
+
+def test_the_deadline_policy_counts_claims_on_the_heightened_cadence() -> None:
+    """The alert's claim deadline comes from the policy, not the tick: both see the period."""
+    from sentinel.config.models import SentinelFile
+    from sentinel.workflow.alerts import build_policy
+
+    plain = SentinelFile.model_validate({"timezone": "Asia/Shanghai"})
+    golden = SentinelFile.model_validate(
+        {
+            "timezone": "Asia/Shanghai",
+            "workflow": {
+                "cadence": {
+                    "heightened": [
+                        {
+                            "name": "国庆",
+                            "start": "2026-10-01",
+                            "end": "2026-10-07",
+                            "interval": "30m",
+                        }
+                    ]
+                }
+            },
+        }
+    )
+    assert build_policy(plain).duty.claim_deadline(at(10, 2, 9, 10)) == at(10, 2, 12)
+    assert build_policy(golden).duty.claim_deadline(at(10, 2, 9, 10)) == at(10, 2, 10)
+
+
+def test_edited_heightened_periods_replace_the_old_ones(duty: DutySchedule) -> None:
+    first = HeightenedPeriod(
+        name="a", start=date(2026, 10, 2), end=date(2026, 10, 2), interval="30m"
+    )
+    then = HeightenedPeriod(name="b", start=date(2026, 10, 3), end=date(2026, 10, 3), interval="1h")
+    edited = with_heightened(with_heightened(duty, [first]), [then])
+    assert len(edited.patrols_on(date(2026, 10, 2))) == len(duty.patrols_on(date(2026, 10, 2)))
+    assert len(edited.patrols_on(date(2026, 10, 3))) > len(duty.patrols_on(date(2026, 10, 3)))
+    assert with_heightened(edited, []) is duty
 
 
 def test_a_long_pause_coalesces_into_one_run(duty: DutySchedule) -> None:

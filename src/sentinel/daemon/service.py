@@ -36,8 +36,9 @@ from sentinel.metrics import Metrics
 from sentinel.pipeline import Clock, Patrol, utcnow
 from sentinel.pipeline.cut import KIND as CUT
 from sentinel.recheck import recheck_gone
-from sentinel.schedule import Ticker, due_sources, is_duty_patrol, last_duty_patrol, with_heightened
+from sentinel.schedule import Ticker, due_sources, is_duty_patrol, last_duty_patrol
 from sentinel.store import Deliveries, database_url
+from sentinel.workflow.heightened import with_heightened
 from sentinel.workflow.service import Workflow
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from sentinel.store import AlertRow, Tx
 from sentinel.workflow.calendar import ChineseWorkCalendar
 from sentinel.workflow.deadlines import DeadlinePolicy, Deadlines, compute_deadlines
 from sentinel.workflow.duty import DutySchedule
+from sentinel.workflow.heightened import with_heightened
 from sentinel.workflow.states import TERMINAL, AlertState, State
 
 SYSTEM = "sentinel"  # the actor of what the machine itself does (sweep, escalation)
@@ -22,7 +23,9 @@ _RAISE = "raise_severity"
 def build_policy(settings: SentinelFile) -> DeadlinePolicy:
     """The calendar, duty schedule and deadline settings; built once per process."""
     calendar = ChineseWorkCalendar(settings.timezone, settings.workflow.calendar)
-    duty = DutySchedule(calendar, settings.workflow.cadence)
+    cadence = settings.workflow.cadence
+    # heightened days included: a claim is due by the next duty patrol, however often they run
+    duty = with_heightened(DutySchedule(calendar, cadence), cadence.heightened)
     return DeadlinePolicy(duty=duty, settings=settings.workflow.deadlines)
 
 
