@@ -107,6 +107,9 @@ def test_users_disable_and_enable_from_the_command_line(
     r = runner.invoke(cli, ["users", "list"], env=env)
     (line,) = [x for x in r.stdout.splitlines() if x.startswith("wang ")]
     assert line.endswith("(disabled)")
+    # nor may anyone act as a disabled user from the command line
+    r = runner.invoke(cli, ["alerts", "claim", "1", "--as", "wang"], env=env)
+    assert r.exit_code == 1 and "user 'wang' is disabled" in r.stderr
     r = runner.invoke(cli, ["users", "disable", "nobody"], env=env)
     assert r.exit_code == 1 and "no user 'nobody'" in r.stderr
     r = runner.invoke(cli, ["users", "enable", "wang"], env=env)

@@ -196,6 +196,10 @@ class Workflow:
         found = await self.store.user(login)
         if found is None:
             raise UserError(f"no user {login!r} (create one with `sentinel users add`)")
+        if found.disabled_at is not None:
+            # the desk ends a disabled user's sessions; `--as` on the command line must not
+            # be the way round that
+            raise UserError(f"user {login!r} is disabled (`sentinel users enable {login}`)")
         return Actor(login=found.login, role=Role(found.role), department=found.department)
 
     # ------------------------------------------------------------------ sweep
