@@ -165,3 +165,36 @@ async def test_refusals_show_the_extension_window_in_local_time(
             )  # fmt: skip
         assert "closed at 2026-11-26 10:20 Asia/Shanghai" in str(refused.value)
         assert "+00:00" not in str(refused.value)
+
+
+async def test_a_reminder_names_the_overdue_step_instead_of_asking_for_a_claim(
+    site: LocalSite, mail: MailServer, tmp_path: Path
+) -> None:
+    from sentinel.workflow.service import Workflow
+
+    publish(site)
+    config = write_county(tmp_path / "cfg", site, mail.port)
+    clock = Clock(TEN + timedelta(seconds=40))
+    async with daemon(config, tmp_path, clock) as d:
+        await d.tick()
+        store = d.patrol.store
+        flow = Workflow(store, d.cfg.settings)
+        await flow.add_user(
+            "boss", role="lead", department="lead", name="boss", password="secret-pw", at=TEN
+        )
+        fees = next(a for a in await store.alerts() if a.topic_id == "fees")
+        claimed = await flow.act(
+            fees.id, "designate", "boss", at=TEN + timedelta(minutes=30), target_department="town"
+        )
+        assert claimed.first_report_due == TEN + timedelta(hours=2, minutes=30)
+        clock.now = TEN + timedelta(hours=3, minutes=2)  # the 13:00 duty patrol: report overdue
+        await d.tick()
+    [reminder] = [
+        m
+        for m in mail.inbox.mails
+        if "提醒" in str(m["Subject"]) and str(m["To"]) == "town@example.gov.cn"
+    ]
+    assert "首报（研判及处置意见）已超期" in str(reminder["Subject"])
+    body = str(reminder.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert "提醒：首报（研判及处置意见）已超期（期限 2026-11-23 12:30），请尽快办理" in body
+    assert "请立即认领" not in body

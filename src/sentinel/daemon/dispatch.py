@@ -30,7 +30,7 @@ from sentinel.notify import (
     digest_message,
     push_message,
 )
-from sentinel.notify.digest import DEADLINE_LABELS, SourceNote, one_line
+from sentinel.notify.digest import DEADLINE_LABELS, SourceNote, local_time, one_line
 from sentinel.store import AlertRow, Deliveries, DigestItem, OutboxItem, Store
 from sentinel.workflow.charges import DESIGNATED
 
@@ -118,8 +118,20 @@ class Dispatcher:
             topic_names=self.topic_names,
         )
         key = f"{item.kind}-{item.story_id}-{item.recipient}-{item.step or 'now'}"
+        headline = None
+        if item.kind == "reminder" and item.step and item.step != DESIGNATED:
+            # a reminder asks for the overdue step, not for claiming a new alert
+            label = DEADLINE_LABELS.get(item.step, item.step)
+            due = getattr(alert, f"{item.step}_due", None)
+            when = f"（期限 {local_time(due)}）" if isinstance(due, datetime) else ""
+            headline = f"提醒：{label}已超期{when}，请尽快办理"
         message = push_message(
-            shown, recipients=emails, office=self.settings.notify.office, now=self.clock(), key=key
+            shown,
+            recipients=emails,
+            office=self.settings.notify.office,
+            now=self.clock(),
+            key=key,
+            headline=headline,
         )
         if item.kind == "reminder" and item.step == DESIGNATED:
             names = {d.id: d.name for d in self.settings.departments}

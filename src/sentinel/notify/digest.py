@@ -219,8 +219,18 @@ def render_digest_markdown(d: Digest) -> str:
     return _render("digest.md.j2", _context(d))
 
 
-def _push_context(alert: DigestAlert, office: str, now: datetime) -> dict[str, Any]:
-    return {"office": office, "item": _items((alert,), now)[0], "now": now}
+def _push_context(
+    alert: DigestAlert, office: str, now: datetime, headline: str | None
+) -> dict[str, Any]:
+    label = SEVERITY_LABELS.get(alert.severity, alert.severity)
+    return {
+        "office": office,
+        "item": _items((alert,), now)[0],
+        "now": now,
+        # what the message asks for: claiming a new alert, unless told (a reminder says which
+        # step is overdue instead)
+        "headline": headline or f"{label}舆情，请立即认领处置",
+    }
 
 
 def push_subject(alert: DigestAlert, office: str = "舆情值班室") -> str:
@@ -229,14 +239,23 @@ def push_subject(alert: DigestAlert, office: str = "舆情值班室") -> str:
 
 
 def render_push(
-    alert: DigestAlert, *, office: str = "舆情值班室", now: datetime | None = None
+    alert: DigestAlert,
+    *,
+    office: str = "舆情值班室",
+    now: datetime | None = None,
+    headline: str | None = None,
 ) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of an immediate push for one (critical) alert."""
-    ctx = _push_context(alert, office, now or datetime.now(SHANGHAI))
+    ctx = _push_context(alert, office, now or datetime.now(SHANGHAI), headline)
     return push_subject(alert, office), _render("push.txt", ctx), _render("push.html", ctx)
 
 
 def render_push_markdown(
-    alert: DigestAlert, *, office: str = "舆情值班室", now: datetime | None = None
+    alert: DigestAlert,
+    *,
+    office: str = "舆情值班室",
+    now: datetime | None = None,
+    headline: str | None = None,
 ) -> str:
-    return _render("push.md.j2", _push_context(alert, office, now or datetime.now(SHANGHAI)))
+    ctx = _push_context(alert, office, now or datetime.now(SHANGHAI), headline)
+    return _render("push.md.j2", ctx)

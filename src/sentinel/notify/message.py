@@ -91,16 +91,18 @@ def push_message(
     office: str = "舆情值班室",
     now: datetime | None = None,
     key: str = "",
+    headline: str | None = None,
 ) -> Message:
+    """`headline`: what the message asks for, when not claiming a new alert (a reminder)."""
     now = now or datetime.now(SHANGHAI)
-    subject, text, html = render_push(alert, office=office, now=now)
+    subject, text, html = render_push(alert, office=office, now=now, headline=headline)
     return Message(
         kind="push",
         key=key,
         subject=subject,
         text=text,
         html=html,
-        markdown=render_push_markdown(alert, office=office, now=now),
+        markdown=render_push_markdown(alert, office=office, now=now, headline=headline),
         recipients=tuple(recipients),
         payload={"office": office, "generated_at": now.isoformat(), "alert": alert_payload(alert)},
     )
