@@ -349,10 +349,6 @@ def _local_day(value: str, tz: ZoneInfo) -> datetime:
         raise typer.BadParameter(f"{value!r}: use YYYY-MM-DD") from e
 
 
-def _departments(cfg: Config) -> dict[str, str]:
-    return {d.id: d.name for d in cfg.settings.departments}
-
-
 @report_app.command("assessment")
 def report_assessment(
     start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
@@ -369,17 +365,16 @@ def report_assessment(
     when = now()
     rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=when))
     if as_html:
-        from sentinel.web.printable import assessment_html
+        from sentinel.reports import Office
+        from sentinel.reports.printable import assessment_html
 
         typer.echo(
             assessment_html(
                 rows,
                 start=lo.date(),
                 end=(hi - timedelta(days=1)).date(),
-                departments=_departments(cfg),
-                title=cfg.settings.name,
+                office=Office.of(cfg),
                 generated_at=when,
-                tz=tz,
             )
         )
     elif as_json:
@@ -410,19 +405,10 @@ def report_daily(
     the_day = _local_day(day, tz).date() if day else when.astimezone(tz).date()
     log = _with_workflow(cfg, lambda w: daily(w.store, day=the_day, tz=tz, now=when))
     if as_html:
-        from sentinel.web.printable import daily_html
+        from sentinel.reports import Office
+        from sentinel.reports.printable import daily_html
 
-        topics = {t.id: t.name for t in cfg.keywords.topics}
-        typer.echo(
-            daily_html(
-                log,
-                departments=_departments(cfg),
-                topics=topics,
-                title=cfg.settings.name,
-                generated_at=when,
-                tz=tz,
-            )
-        )
+        typer.echo(daily_html(log, office=Office.of(cfg), generated_at=when))
         return
     if as_json:
         _dump(log)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sentinel.web import present, printable
+from sentinel.reports import day_bounds, printable
+from sentinel.reports.bars import bar_chart
+from sentinel.web import present
 from sentinel.web.desk import Desk, Who, desk_of, page_user, require
 from sentinel.web.rendering import render
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily, trends, trends_table
@@ -19,11 +21,6 @@ from sentinel.workflow.states import Role
 
 router = APIRouter()
 PageUser = Annotated[Who, Depends(page_user)]
-
-
-def _day_bounds(desk: Desk, start: date, end: date) -> tuple[datetime, datetime]:
-    lo = datetime.combine(start, time(0), tzinfo=desk.tz)
-    return lo, datetime.combine(end, time(0), tzinfo=desk.tz) + timedelta(days=1)
 
 
 def check_day(day: date | None) -> date | None:
@@ -49,7 +46,7 @@ def _period(desk: Desk, start: date | None, end: date | None) -> tuple[date, dat
 
 
 async def assessment_rows(desk: Desk, start: date, end: date) -> list[dict[str, Any]]:
-    lo, hi = _day_bounds(desk, start, end)
+    lo, hi = day_bounds(start, end, desk.tz)
     return await assessment(desk.store, start=lo, end=hi, now=desk.now())
 
 
@@ -110,7 +107,7 @@ ReaderPeriod = Annotated[_Period, Depends(_reader_period)]
 @router.get("/reports/assessment", response_class=HTMLResponse)
 async def assessment_page(request: Request, p: ReaderPeriod) -> Response:
     rows = await assessment_rows(p.desk, p.start, p.end)
-    bars = present.bar_chart(rows, p.desk.departments)
+    bars = bar_chart(rows, p.desk.departments)
     return render(
         request, "assessment.html", p.who, rows=rows, bars=bars, start=p.start, end=p.end,
         columns=ASSESSMENT_COLUMNS,
@@ -136,16 +133,7 @@ async def daily_print(
     _reader(who)
     desk = desk_of(request)
     log = await daily(desk.store, day=report_day(desk, day), tz=desk.tz, now=desk.now())
-    return _printable(
-        printable.daily_html(
-            log,
-            departments=desk.departments,
-            topics=desk.topics,
-            title=desk.cfg.settings.name,
-            generated_at=desk.now(),
-            tz=desk.tz,
-        )
-    )
+    return _printable(printable.daily_html(log, office=desk.office, generated_at=desk.now()))
 
 
 @router.get("/reports/assessment/print", response_class=HTMLResponse)
@@ -155,10 +143,8 @@ async def assessment_print(p: ReaderPeriod) -> Response:
             await assessment_rows(p.desk, p.start, p.end),
             start=p.start,
             end=p.end,
-            departments=p.desk.departments,
-            title=p.desk.cfg.settings.name,
+            office=p.desk.office,
             generated_at=p.desk.now(),
-            tz=p.desk.tz,
         )
     )
 

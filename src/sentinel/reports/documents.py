@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sentinel.errors import SentinelError
@@ -35,6 +36,24 @@ th {{ background: none; }}
 """
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Section:
+    """A numbered part of a Word document: its heading, paragraphs, and a table whose first row
+    is the header."""
+
+    heading: str
+    paragraphs: Sequence[str] = ()
+    table: Sequence[Sequence[Any]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WordDoc:
+    masthead: str  # the office's name, in red
+    title: str
+    meta: str  # the line under the title: the period or number, when it was made
+    sections: Sequence[Section]
+
+
 class ExportUnavailable(SentinelError):
     """A document format cannot be made on this machine (a library or system package lacks)."""
 
@@ -52,15 +71,8 @@ def pdf(html: str) -> bytes:
     return bytes(out)
 
 
-def docx(
-    *,
-    masthead: str,
-    title: str,
-    meta: str,
-    sections: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]] | None]],
-) -> bytes:
-    """A Word document: masthead, title, then per section a heading, paragraphs, and a table
-    (its first row the header) when given."""
+def docx(word: WordDoc) -> bytes:
+    """A Word document: masthead, title, then per section a heading, paragraphs, and a table."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -85,20 +97,21 @@ def docx(
 
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = head.add_run(masthead)
+    run = head.add_run(word.masthead)
     font(run, "宋体", 22, bold=True)
     run.font.color.rgb = RGBColor(0xCC, 0, 0)
     heading = doc.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    font(heading.add_run(title), "宋体", 20, bold=True)
+    font(heading.add_run(word.title), "宋体", 20, bold=True)
     info = doc.add_paragraph()
     info.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    font(info.add_run(meta), "仿宋", 11)
+    font(info.add_run(word.meta), "仿宋", 11)
 
-    for name, paragraphs, table in sections:
-        font(doc.add_paragraph().add_run(name), "黑体", 14, bold=True)
-        for text in paragraphs:
+    for part in word.sections:
+        font(doc.add_paragraph().add_run(part.heading), "黑体", 14, bold=True)
+        for text in part.paragraphs:
             doc.add_paragraph(text)
+        table = part.table
         if table:
             grid = doc.add_table(rows=0, cols=len(table[0]))
             grid.style = "Table Grid"
