@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from sentinel.cli_workflow import AsJson, ConfigDir, _cfg, _dump, _with_workflow, now
+from sentinel.reports import Office
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily
 
 report_app = typer.Typer(help="Assessment table and daily log.")
@@ -42,7 +43,6 @@ def report_assessment(
     when = now()
     rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=when))
     if as_html:
-        from sentinel.reports import Office
         from sentinel.reports.printable import assessment_html
 
         typer.echo(
@@ -81,24 +81,24 @@ def report_daily(
     when = now()
     the_day = _local_day(day, tz).date() if day else when.astimezone(tz).date()
     log = _with_workflow(cfg, lambda w: daily(w.store, day=the_day, tz=tz, now=when))
+    office = Office.of(cfg)
     if as_html:
-        from sentinel.reports import Office
         from sentinel.reports.printable import daily_html
 
-        typer.echo(daily_html(log, office=Office.of(cfg), generated_at=when))
+        typer.echo(daily_html(log, office=office, generated_at=when))
         return
     if as_json:
         _dump(log)
         return
     typer.echo(f"舆情日志 {log['date']}: {log['new_stories']} new stories")
+    # names as keywords.yaml and sentinel.yaml give them: the ids are for --json
     for topic, n in log["stories_by_topic"].items():
-        typer.echo(f"  topic {topic}: {n}")
+        typer.echo(f"  topic {office.topic(topic)}: {n}")
     for sev, n in log["stories_by_severity"].items():
         typer.echo(f"  severity {sev}: {n}")
     typer.echo(
         "open alerts: " + ", ".join(f"{k} {v}" for k, v in log["open_alerts_by_state"].items())
     )
     for o in log["overdue"]:
-        typer.echo(
-            f"  OVERDUE {o['alert_id']} {o['department']} {','.join(o['steps'])} {o['title']}"
-        )
+        dept = office.department(o["department"])
+        typer.echo(f"  OVERDUE {o['alert_id']} {dept} {','.join(o['steps'])} {o['title']}")
