@@ -12,7 +12,7 @@ import typer
 
 from sentinel.cli_workflow import AsJson, ConfigDir, _cfg, _dump, _with_workflow, now
 from sentinel.reports import Office
-from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily
+from sentinel.workflow.reports import ASSESSMENT_COLUMNS, CSV_COLUMNS, assessment, daily
 
 report_app = typer.Typer(help="Assessment table and daily log.")
 AsHtml = Annotated[
@@ -58,7 +58,7 @@ def report_assessment(
         _dump(rows)
     elif as_csv:
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=ASSESSMENT_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         typer.echo(buf.getvalue(), nl=False)

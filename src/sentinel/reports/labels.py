@@ -68,3 +68,21 @@ def on_time_rate(row: dict[str, Any]) -> float | None:
 
 def rate_text(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
+
+
+# The steps an assessment rates, each by (on-time count, decided count) columns of its rows.
+RATED_STEPS: tuple[tuple[str, str, str, str], ...] = (
+    ("claim", "认领", "claimed_on_time", ""),  # decided: on time + late claims
+    ("first_report", "首报", "first_reports_on_time", "first_reports_decided"),
+    ("verification", "核实报告", "verifications_on_time", "verifications_decided"),
+    ("reply", "公开回复", "replies_on_time", "replies_decided"),
+)
+
+
+def step_counts(row: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Per rated step: (done on time, decided), as its on-time rate needs them."""
+    out = {}
+    for step, _, on_time, decided in RATED_STEPS:
+        done = int(row[on_time])
+        out[step] = (done, done + int(row["late_claims"]) if not decided else int(row[decided]))
+    return out

@@ -16,7 +16,14 @@ from sentinel.reports.bars import bar_chart
 from sentinel.web import present
 from sentinel.web.desk import Desk, Who, desk_of, page_user, require
 from sentinel.web.rendering import render
-from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily, trends, trends_table
+from sentinel.workflow.reports import (
+    ASSESSMENT_COLUMNS,
+    CSV_COLUMNS,
+    assessment,
+    daily,
+    trends,
+    trends_table,
+)
 from sentinel.workflow.states import Role
 
 router = APIRouter()
@@ -117,7 +124,7 @@ async def assessment_page(request: Request, p: ReaderPeriod) -> Response:
 @router.get("/reports/assessment.csv")
 async def assessment_csv(p: ReaderPeriod) -> Response:
     rows = await assessment_rows(p.desk, p.start, p.end)
-    table = [list(ASSESSMENT_COLUMNS)] + [[r[c] for c in ASSESSMENT_COLUMNS] for r in rows]
+    table = [list(CSV_COLUMNS)] + [[r[c] for c in CSV_COLUMNS] for r in rows]
     return _csv(table, f"assessment-{p.start.isoformat()}-{p.end.isoformat()}.csv")
 
 
