@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sentinel.reports import documents, labels, printable
+from sentinel.reports import documents, figures, labels, printable
 from sentinel.reports.documents import Section, WordDoc
 from sentinel.reports.office import Office
 from sentinel.store import Store
@@ -50,12 +50,13 @@ def _meta(office: Office, what: str, now: datetime) -> str:
 
 async def daily_report(store: Store, office: Office, *, day: date, now: datetime) -> Filed:
     log = await daily(store, day=day, tz=office.tz, now=now)
-    html = printable.daily_html(log, office=office, generated_at=now)
+    trend, health = await figures.daily_figures(store, office, day=day, now=now)
+    html = printable.daily_html(log, office=office, generated_at=now, figures=(trend, health))
     sev, step = labels.SEVERITY_LABELS, labels.STEP_LABELS
     overdue = log["overdue"]
     sections = [
         Section(heading="一、总体情况", paragraphs=[f"新增舆情 {log['new_stories']} 条。"]),
-        Section(heading="二、按主题", table=[["主题", "条数"]] + [
+        Section(heading="二、按主题", figures=[trend], table=[["主题", "条数"]] + [
             [office.topic(t), n] for t, n in log["stories_by_topic"].items()]),
         Section(heading="三、今日舆情", table=[["编号", "主题", "级别", "标题"]] + [
             [s["id"], office.topic(s["topic"]), sev.get(s["severity"]), s["title"]]
@@ -65,6 +66,7 @@ async def daily_report(store: Store, office: Office, *, day: date, now: datetime
             [o["alert_id"], office.department(o["department"]),
              "、".join(step.get(x, x) for x in o["steps"]), o["title"]]
             for o in overdue] if overdue else None),
+        Section(heading="五、信息源运行状况", figures=[health]),
     ]  # fmt: skip
     word = WordDoc(
         masthead=office.name,
@@ -80,7 +82,12 @@ async def assessment_report(
 ) -> Filed:
     lo, hi = day_bounds(start, end, office.tz)
     rows = await assessment(store, start=lo, end=hi, now=now)
-    html = printable.assessment_html(rows, start=start, end=end, office=office, generated_at=now)
+    rates, trend, health = drawn = await figures.assessment_figures(
+        store, office, rows, start=start, end=end, now=now
+    )
+    html = printable.assessment_html(
+        rows, start=start, end=end, office=office, generated_at=now, figures=drawn
+    )
     table: list[list[Any]] = [["单位", *ASSESSMENT_COLUMNS[1:], "按时认领率"]] + [
         [office.department(r["department"]), *(r[c] for c in ASSESSMENT_COLUMNS[1:]),
          labels.rate_text(labels.on_time_rate(r))]
@@ -90,7 +97,11 @@ async def assessment_report(
         masthead=office.name,
         title="舆情处置考核统计",
         meta=_meta(office, f"{start.isoformat()} 至 {end.isoformat()}", now),
-        sections=[Section(heading="各单位处置情况", table=table)],
+        sections=[
+            Section(heading="一、各单位办理情况", figures=[rates], table=table),
+            Section(heading="二、舆情走势", figures=[trend]),
+            Section(heading="三、信息源运行状况", figures=[health]),
+        ],
     )
     return Filed(name=f"考核统计-{start.isoformat()}-{end.isoformat()}", html=html, word=word)
 

@@ -18,6 +18,7 @@ class Office:
     departments: Mapping[str, str]  # id -> name
     topics: Mapping[str, str]  # id -> name (keywords.yaml)
     sources: Mapping[str, str]  # id -> name (sources.yaml; the id where it gives none)
+    watched: tuple[str, ...] = ()  # the sources patrolled (enabled), by id
 
     @classmethod
     def of(cls, cfg: Config) -> Office:
@@ -27,6 +28,7 @@ class Office:
             departments={d.id: d.name for d in cfg.settings.departments},
             topics={t.id: t.name for t in cfg.keywords.topics},
             sources={s.id: s.name or s.id for s in cfg.sources.sources},
+            watched=tuple(s.id for s in cfg.sources.sources if s.enabled),
         )
 
     def department(self, key: str) -> str:

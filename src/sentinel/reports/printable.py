@@ -14,7 +14,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sentinel.reports import labels
-from sentinel.reports.bars import bar_chart
+from sentinel.reports.charts import Drawing
+from sentinel.reports.figures import inline
 from sentinel.reports.office import Office
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS
 from sentinel.workflow.service import AlertDetail
@@ -48,8 +49,10 @@ def assessment_html(
     end: date,
     office: Office,
     generated_at: datetime,
+    figures: Sequence[Drawing] = (),
 ) -> str:
-    """The assessment table (Art. 12–13) with its on-time bar chart, as one HTML document."""
+    """The assessment (Art. 12–13) as one HTML document: the on-time rates' chart over the
+    table, then new alerts by topic and sources' health (figures.assessment_figures)."""
     return (
         _env()
         .get_template("assessment.html")
@@ -60,15 +63,22 @@ def assessment_html(
             departments=office.departments,
             title=office.name,
             columns=ASSESSMENT_COLUMNS,
-            bars=bar_chart(rows, dict(office.departments)),
+            charts=[inline(f) for f in figures],
             rates=[labels.rate_text(labels.on_time_rate(r)) for r in rows],
             generated=labels.local(generated_at, office.tz),
         )
     )
 
 
-def daily_html(log: dict[str, Any], *, office: Office, generated_at: datetime) -> str:
-    """The day's public-opinion log (舆情日志) as one HTML document."""
+def daily_html(
+    log: dict[str, Any],
+    *,
+    office: Office,
+    generated_at: datetime,
+    figures: Sequence[Drawing] = (),
+) -> str:
+    """The day's public-opinion log (舆情日志) as one HTML document, with the week's new alerts
+    by topic and sources' health (figures.daily_figures)."""
     return (
         _env()
         .get_template("daily.html")
@@ -78,6 +88,7 @@ def daily_html(log: dict[str, Any], *, office: Office, generated_at: datetime) -
             topics=office.topics,
             title=office.name,
             generated=labels.local(generated_at, office.tz),
+            charts=[inline(f) for f in figures],
         )
     )
 

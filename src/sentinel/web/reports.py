@@ -11,9 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sentinel.reports import day_bounds, printable
-from sentinel.reports.bars import bar_chart
-from sentinel.web import present
+from sentinel.reports import assessment_report, daily_report, day_bounds, figures, printable
+from sentinel.reports.charts import topic_chart
 from sentinel.web.desk import Desk, Who, desk_of, page_user, require
 from sentinel.web.rendering import render
 from sentinel.workflow.reports import (
@@ -69,7 +68,9 @@ async def daily_page(
     desk = desk_of(request)
     the_day = report_day(desk, day)
     log = await daily(desk.store, day=the_day, tz=desk.tz, now=desk.now())
-    return render(request, "daily.html", who, log=log, topics=desk.topics)
+    drawn = await figures.daily_figures(desk.store, desk.office, day=the_day, now=desk.now())
+    charts = [figures.inline(d) for d in drawn]
+    return render(request, "daily.html", who, log=log, topics=desk.topics, charts=charts)
 
 
 @router.get("/reports/daily.csv")
@@ -114,10 +115,12 @@ ReaderPeriod = Annotated[_Period, Depends(_reader_period)]
 @router.get("/reports/assessment", response_class=HTMLResponse)
 async def assessment_page(request: Request, p: ReaderPeriod) -> Response:
     rows = await assessment_rows(p.desk, p.start, p.end)
-    bars = bar_chart(rows, p.desk.departments)
+    drawn = await figures.assessment_figures(
+        p.desk.store, p.desk.office, rows, start=p.start, end=p.end, now=p.desk.now()
+    )
     return render(
-        request, "assessment.html", p.who, rows=rows, bars=bars, start=p.start, end=p.end,
-        columns=ASSESSMENT_COLUMNS,
+        request, "assessment.html", p.who, rows=rows, start=p.start, end=p.end,
+        columns=ASSESSMENT_COLUMNS, charts=[figures.inline(d) for d in drawn],
     )  # fmt: skip
 
 
@@ -139,21 +142,17 @@ async def daily_print(
     """The day's log as a standalone printable document (the same as `report daily --html`)."""
     _reader(who)
     desk = desk_of(request)
-    log = await daily(desk.store, day=report_day(desk, day), tz=desk.tz, now=desk.now())
-    return _printable(printable.daily_html(log, office=desk.office, generated_at=desk.now()))
+    the_day = report_day(desk, day)
+    filed = await daily_report(desk.store, desk.office, day=the_day, now=desk.now())
+    return _printable(filed.html)
 
 
 @router.get("/reports/assessment/print", response_class=HTMLResponse)
 async def assessment_print(p: ReaderPeriod) -> Response:
-    return _printable(
-        printable.assessment_html(
-            await assessment_rows(p.desk, p.start, p.end),
-            start=p.start,
-            end=p.end,
-            office=p.desk.office,
-            generated_at=p.desk.now(),
-        )
+    filed = await assessment_report(
+        p.desk.store, p.desk.office, start=p.start, end=p.end, now=p.desk.now()
     )
+    return _printable(filed.html)
 
 
 async def trend_data(desk: Desk, start: date, end: date) -> dict[str, Any]:
@@ -164,12 +163,11 @@ async def trend_data(desk: Desk, start: date, end: date) -> dict[str, Any]:
 
 @router.get("/reports/trends", response_class=HTMLResponse)
 async def trends_page(request: Request, p: ReaderPeriod) -> Response:
-    """New stories per topic per day: a line chart, the table under it, CSV."""
+    """New alerts per topic over the period: stacked columns, the daily table under it, CSV."""
     data = await trend_data(p.desk, p.start, p.end)
-    chart = present.trend_chart(data, data["names"])
+    chart = figures.inline(topic_chart(data, p.desk.office))
     return render(
-        request, "trends.html", p.who, data=data, chart=chart, start=p.start, end=p.end,
-        colors=present.TREND_COLORS,
+        request, "trends.html", p.who, data=data, chart=chart, start=p.start, end=p.end
     )  # fmt: skip
 
 
