@@ -5,6 +5,7 @@ the Word file opens and holds the tables. A hostile title stays text in both."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -43,6 +44,15 @@ def _read_pdf(body: bytes, tmp_path: Path) -> tuple[str, str]:
     ).stdout.decode("utf-8")
     fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True).stdout.decode()
     return text, fonts
+
+
+def _left_mm(pdf: Path) -> float:
+    """Where the leftmost word of the first page starts, in mm from the page's edge."""
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        check=True, capture_output=True,
+    ).stdout.decode("utf-8")  # fmt: skip
+    return min(float(x) for x in re.findall(r'xMin="([\d.]+)"', boxes)) * 25.4 / 72
 
 
 def _embedded(fonts: str) -> None:
@@ -87,6 +97,8 @@ async def test_the_daily_log_and_the_assessment_as_pdf(desk: Desk, tmp_path: Pat
     # the week's new alerts by topic and sources' health, as text in the PDF (not pictures)
     assert "各主题新增舆情（按日）" in flat and "征地拆迁2" in flat and "信息源运行状况" in flat
     text, _ = _read_pdf(assessment.content, tmp_path / "a")
+    # the official layout's margins (28 mm on the left), not the printable page's 1.5 cm
+    assert _left_mm(tmp_path / "a" / "report.pdf") == pytest.approx(28, abs=0.5)
     flat = "".join(text.split())
     assert "考核统计" in flat and "自然资源局" in flat and "—1—" in flat  # rows, page number
     # its three charts: nothing due yet in the period (no bars of 0%), topics, sources

@@ -71,12 +71,16 @@ class ExportUnavailable(SentinelError):
 def pdf(html: str) -> bytes:
     """The printable HTML document as a PDF in the official layout, fonts embedded."""
     try:
-        from weasyprint import CSS, HTML
+        from weasyprint import HTML
     except (ImportError, OSError) as e:  # OSError: the system's pango is missing
         raise ExportUnavailable(
             f"PDF export needs WeasyPrint and the system's pango (Debian: libpango-1.0-0): {e}"
         ) from e
-    out = HTML(string=html).write_pdf(stylesheets=[CSS(string=OFFICIAL_CSS)])
+    # After the page's own <style>, so the official layout wins where both set something
+    # (a stylesheet handed to write_pdf is a user's, and loses to any rule of the page's:
+    # the page's 1.5 cm margins and sans-serif body used to be what the PDF got).
+    official = html.replace("</head>", f"<style>{OFFICIAL_CSS}</style>\n</head>", 1)
+    out = HTML(string=official).write_pdf()
     assert out is not None
     return bytes(out)
 
