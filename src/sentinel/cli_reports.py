@@ -1,22 +1,44 @@
-"""`sentinel report daily|assessment`: the leaders' reports on the command line."""
+"""`sentinel report daily|assessment|event`: the leaders' reports on the command line, as text,
+JSON, CSV, or the documents the desk serves (printable HTML, PDF, Word; sentinel.reports)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from sentinel.cli_workflow import AsJson, ConfigDir, _cfg, _dump, _with_workflow, now
-from sentinel.reports import Office
+from sentinel.reports import (
+    ExportUnavailable,
+    Filed,
+    Format,
+    Office,
+    assessment_report,
+    daily_report,
+    event_report,
+)
 from sentinel.workflow.reports import ASSESSMENT_COLUMNS, CSV_COLUMNS, assessment, daily
 
-report_app = typer.Typer(help="Assessment table and daily log.")
+report_app = typer.Typer(
+    help="The daily log, the assessment and an event's special report: text, JSON, CSV, "
+    "printable HTML, PDF or Word."
+)
 AsHtml = Annotated[
     bool, typer.Option("--html", help="Print a printable HTML document (inline CSS, no script).")
+]
+PdfFile = Annotated[
+    Path | None,
+    typer.Option("--pdf", metavar="FILE", help="Write the report as a PDF (- for stdout)."),
+]
+DocxFile = Annotated[
+    Path | None,
+    typer.Option("--docx", metavar="FILE", help="Write the report as a Word file (- for stdout)."),
 ]
 
 
@@ -27,6 +49,35 @@ def _local_day(value: str, tz: ZoneInfo) -> datetime:
         raise typer.BadParameter(f"{value!r}: use YYYY-MM-DD") from e
 
 
+def _documents(filed: Filed, *, html: bool, pdf: Path | None, docx: Path | None) -> None:
+    """Print the HTML and write the files asked for; say on stderr what was written where."""
+    if html:
+        typer.echo(filed.html)
+    to_stdout = [p for p in (pdf, docx) if p is not None and str(p) == "-"]
+    if len(to_stdout) > 1 or (to_stdout and html):
+        typer.echo("error: only one document can go to stdout", err=True)
+        raise typer.Exit(2)
+    wanted: list[tuple[Format, Path | None]] = [("pdf", pdf), ("docx", docx)]
+    for fmt, path in wanted:
+        if path is None:
+            continue
+        try:
+            body = filed.render(fmt)
+        except ExportUnavailable as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from e
+        if str(path) == "-":
+            sys.stdout.buffer.write(body)
+            sys.stdout.buffer.flush()
+            continue
+        try:
+            path.write_bytes(body)
+        except OSError as e:
+            typer.echo(f"error: cannot write {path}: {e.strerror or e}", err=True)
+            raise typer.Exit(1) from e
+        typer.echo(f"{filed.name}.{fmt}: {path} ({len(body) / 1024:.0f} KB)", err=True)
+
+
 @report_app.command("assessment")
 def report_assessment(
     start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
@@ -35,26 +86,26 @@ def report_assessment(
     config_dir: ConfigDir = None,
     as_json: AsJson = False,
     as_html: AsHtml = False,
+    pdf: PdfFile = None,
+    docx: DocxFile = None,
 ) -> None:
-    """Per department: received, on-time claims and reports, late claims, extensions."""
+    """Per department: received, on-time claims and reports, late claims, extensions; as a
+    document (--html, --pdf, --docx) with charts of the on-time rates, new alerts by topic
+    and sources' health."""
     cfg = _cfg(config_dir)
     tz = ZoneInfo(cfg.settings.timezone)
     lo, hi = _local_day(start, tz), _local_day(end, tz) + timedelta(days=1)
     when = now()
-    rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=when))
-    if as_html:
-        from sentinel.reports.printable import assessment_html
-
-        typer.echo(
-            assessment_html(
-                rows,
-                start=lo.date(),
-                end=(hi - timedelta(days=1)).date(),
-                office=Office.of(cfg),
-                generated_at=when,
-            )
+    if as_html or pdf or docx:
+        first, last = lo.date(), (hi - timedelta(days=1)).date()
+        filed = _with_workflow(
+            cfg,
+            lambda w: assessment_report(w.store, Office.of(cfg), start=first, end=last, now=when),
         )
-    elif as_json:
+        _documents(filed, html=as_html, pdf=pdf, docx=docx)
+        return
+    rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=when))
+    if as_json:
         _dump(rows)
     elif as_csv:
         buf = io.StringIO()
@@ -74,19 +125,21 @@ def report_daily(
     config_dir: ConfigDir = None,
     as_json: AsJson = False,
     as_html: AsHtml = False,
+    pdf: PdfFile = None,
+    docx: DocxFile = None,
 ) -> None:
-    """The day's public-opinion log (舆情日志)."""
+    """The day's public-opinion log (舆情日志); as a document (--html, --pdf, --docx) with the
+    week's new alerts by topic and sources' health."""
     cfg = _cfg(config_dir)
     tz = ZoneInfo(cfg.settings.timezone)
     when = now()
     the_day = _local_day(day, tz).date() if day else when.astimezone(tz).date()
-    log = _with_workflow(cfg, lambda w: daily(w.store, day=the_day, tz=tz, now=when))
     office = Office.of(cfg)
-    if as_html:
-        from sentinel.reports.printable import daily_html
-
-        typer.echo(daily_html(log, office=office, generated_at=when))
+    if as_html or pdf or docx:
+        filed = _with_workflow(cfg, lambda w: daily_report(w.store, office, day=the_day, now=when))
+        _documents(filed, html=as_html, pdf=pdf, docx=docx)
         return
+    log = _with_workflow(cfg, lambda w: daily(w.store, day=the_day, tz=tz, now=when))
     if as_json:
         _dump(log)
         return
@@ -102,3 +155,22 @@ def report_daily(
     for o in log["overdue"]:
         dept = office.department(o["department"])
         typer.echo(f"  OVERDUE {o['alert_id']} {dept} {','.join(o['steps'])} {o['title']}")
+
+
+@report_app.command("event")
+def report_event(
+    alert_id: int,
+    config_dir: ConfigDir = None,
+    as_html: AsHtml = False,
+    pdf: PdfFile = None,
+    docx: DocxFile = None,
+) -> None:
+    """One event's special report (舆情专报): what happened, its spread, the handling, the
+    public reply and the link to every post; --html, --pdf FILE or --docx FILE."""
+    if not (as_html or pdf or docx):
+        typer.echo("error: say --html, --pdf FILE or --docx FILE", err=True)
+        raise typer.Exit(2)
+    cfg = _cfg(config_dir)
+    when = now()
+    detail = _with_workflow(cfg, lambda w: w.show(alert_id))
+    _documents(event_report(detail, Office.of(cfg), now=when), html=as_html, pdf=pdf, docx=docx)
