@@ -16,6 +16,7 @@ from sentinel.reports.charts import Drawing, NoChartFont, on_time_chart, source_
 from sentinel.reports.charts.drawing import Rect, Text, fit, ink_on, measure
 from sentinel.reports.charts.frame import OTHER_COLOR, SMALL, TITLE, TOPIC_COLORS, WIDTH, ticks
 from sentinel.reports.charts.sources import standings
+from sentinel.reports.labels import rate_text
 from sentinel.reports.office import Office
 from sentinel.store import SourceStatus
 
@@ -208,4 +209,8 @@ def test_helpers() -> None:
     assert fit("县住房和城乡建设局", 10, 50) == ["县住房和城", "乡建设局"]
     assert fit("一二三四五六七八九十十一", 10, 40) == ["一二三四", "五六七…"]
     assert ink_on("#440154") == "#ffffff" and ink_on("#5ec962") == "#1a1a1a"
+    # a rate is 100% only when every step was on time, 0% only when none was
+    assert [rate_text(r) for r in (199 / 200, 1 / 200, 2 / 3, 1.0, 0.0, None)] == [
+        "99%", "1%", "67%", "100%", "0%", "—",
+    ]  # fmt: skip
     assert isinstance(charts()[0].texts()[0], Text)

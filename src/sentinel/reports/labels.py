@@ -67,7 +67,15 @@ def on_time_rate(row: dict[str, Any]) -> float | None:
 
 
 def rate_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.0%}"
+    if rate is None:
+        return "—"
+    pct = round(rate * 100)
+    # never 100% unless every step was on time, nor 0% unless none was (199 of 200 is 99%)
+    if pct == 100 and rate < 1:
+        pct = 99
+    elif pct == 0 and rate > 0:
+        pct = 1
+    return f"{pct}%"
 
 
 # The steps an assessment rates, each by (on-time count, decided count) columns of its rows.

@@ -33,7 +33,7 @@ from sentinel.reports.charts.frame import (
     empty,
     heading,
 )
-from sentinel.reports.labels import RATED_STEPS, step_counts
+from sentinel.reports.labels import RATED_STEPS, rate_text, step_counts
 from sentinel.reports.office import Office
 
 KEY = "on-time-chart"
@@ -97,7 +97,7 @@ def on_time_chart(rows: Sequence[dict[str, Any]], office: Office) -> Drawing:
             rate = on_time / decided
             fill = BLUE if rate >= LOW else VERMILION
             width = panel * rate
-            value = f"{round(rate * 100)}%"
+            value = rate_text(rate)
             bars.append(Rect(x=x, y=y, w=width, h=BAR, fill=fill, role="bar",
                              tip=f"{name} {step_name} {value}（{on_time}/{decided}）"))  # fmt: skip
             inside = width >= measure(value, LABEL, bold=True) + 10
