@@ -1,13 +1,12 @@
-"""`sentinel alerts|users|report|sweep`: thin commands over sentinel.workflow.service."""
+"""`sentinel alerts|users|sweep`: thin commands over sentinel.workflow.service (and mounts
+`sentinel report`, cli_reports.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -17,7 +16,6 @@ import typer
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, SentinelError
 from sentinel.store import AlertEventRow, AlertRow, Logins, Store, database_url
-from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily
 from sentinel.workflow.service import UserError, Workflow
 from sentinel.workflow.states import ActionKind
 
@@ -25,15 +23,11 @@ T = TypeVar("T")
 
 alerts_app = typer.Typer(help="Alerts: one per story, through the response workflow.")
 users_app = typer.Typer(help="Logins of officers, the lead office, leaders, admins.")
-report_app = typer.Typer(help="Assessment table and daily log.")
 
 ConfigDir = Annotated[
     Path | None, typer.Option("--config-dir", "-c", help="Folder with the three YAML files.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
-AsHtml = Annotated[
-    bool, typer.Option("--html", help="Print a printable HTML document (inline CSS, no script).")
-]
 
 # The clock, replaceable by tests (SENTINEL_NOW=ISO time) so deadlines are reproducible.
 NOW_ENV = "SENTINEL_NOW"
@@ -339,108 +333,6 @@ def users_list(config_dir: ConfigDir = None, as_json: AsJson = False) -> None:
         typer.echo(f"{u['login']:<16} {u['role']:<8} {u['department'] or '-':<10} {u['name']}{off}")
 
 
-# ----------------------------------------------------------------- reports
-
-
-def _local_day(value: str, tz: ZoneInfo) -> datetime:
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=tz)
-    except ValueError as e:
-        raise typer.BadParameter(f"{value!r}: use YYYY-MM-DD") from e
-
-
-def _departments(cfg: Config) -> dict[str, str]:
-    return {d.id: d.name for d in cfg.settings.departments}
-
-
-@report_app.command("assessment")
-def report_assessment(
-    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--to", help="Last day, included.")],
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
-    config_dir: ConfigDir = None,
-    as_json: AsJson = False,
-    as_html: AsHtml = False,
-) -> None:
-    """Per department: received, on-time claims and reports, late claims, extensions."""
-    cfg = _cfg(config_dir)
-    tz = ZoneInfo(cfg.settings.timezone)
-    lo, hi = _local_day(start, tz), _local_day(end, tz) + timedelta(days=1)
-    when = now()
-    rows = _with_workflow(cfg, lambda w: assessment(w.store, start=lo, end=hi, now=when))
-    if as_html:
-        from sentinel.web.printable import assessment_html
-
-        typer.echo(
-            assessment_html(
-                rows,
-                start=lo.date(),
-                end=(hi - timedelta(days=1)).date(),
-                departments=_departments(cfg),
-                title=cfg.settings.name,
-                generated_at=when,
-                tz=tz,
-            )
-        )
-    elif as_json:
-        _dump(rows)
-    elif as_csv:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=ASSESSMENT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(buf.getvalue(), nl=False)
-    else:
-        typer.echo("  ".join(ASSESSMENT_COLUMNS))
-        for r in rows:
-            typer.echo("  ".join(str(r[c]) for c in ASSESSMENT_COLUMNS))
-
-
-@report_app.command("daily")
-def report_daily(
-    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
-    config_dir: ConfigDir = None,
-    as_json: AsJson = False,
-    as_html: AsHtml = False,
-) -> None:
-    """The day's public-opinion log (舆情日志)."""
-    cfg = _cfg(config_dir)
-    tz = ZoneInfo(cfg.settings.timezone)
-    when = now()
-    the_day = _local_day(day, tz).date() if day else when.astimezone(tz).date()
-    log = _with_workflow(cfg, lambda w: daily(w.store, day=the_day, tz=tz, now=when))
-    if as_html:
-        from sentinel.web.printable import daily_html
-
-        topics = {t.id: t.name for t in cfg.keywords.topics}
-        typer.echo(
-            daily_html(
-                log,
-                departments=_departments(cfg),
-                topics=topics,
-                title=cfg.settings.name,
-                generated_at=when,
-                tz=tz,
-            )
-        )
-        return
-    if as_json:
-        _dump(log)
-        return
-    typer.echo(f"舆情日志 {log['date']}: {log['new_stories']} new stories")
-    for topic, n in log["stories_by_topic"].items():
-        typer.echo(f"  topic {topic}: {n}")
-    for sev, n in log["stories_by_severity"].items():
-        typer.echo(f"  severity {sev}: {n}")
-    typer.echo(
-        "open alerts: " + ", ".join(f"{k} {v}" for k, v in log["open_alerts_by_state"].items())
-    )
-    for o in log["overdue"]:
-        typer.echo(
-            f"  OVERDUE {o['alert_id']} {o['department']} {','.join(o['steps'])} {o['title']}"
-        )
-
-
 def calendar_warnings(cfg: Config) -> list[str]:
     from sentinel.workflow.alerts import build_policy
 
@@ -450,6 +342,7 @@ def calendar_warnings(cfg: Config) -> list[str]:
 
 def mount(app: typer.Typer) -> None:
     import sentinel.cli_events  # noqa: F401  (registers `alerts merge` and `alerts split`)
+    from sentinel.cli_reports import report_app
 
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(users_app, name="users")

@@ -101,18 +101,51 @@ def test_the_lead_office_designates_an_unclaimed_alert(browser: Any, served: Ser
     page.screenshot(path=str(ARTIFACTS / "board.png"), full_page=True)
 
 
-def test_a_leader_opens_the_assessment_chart(browser: Any, served: Served) -> None:
-    page = sign_in(browser, served, "ld")
+# per text of a chart: its rendered size (font size × the SVG's scale) and its box's height
+TEXT_SIZES = """fig => {
+  const svg = fig.querySelector('svg');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll('text')].map(t => ({
+    text: t.textContent, role: t.getAttribute('class'),
+    px: parseFloat(t.getAttribute('font-size')) * scale,
+    height: t.getBoundingClientRect().height }));
+}"""
+
+
+def test_a_leader_reads_the_charts_at_a_projector_size(browser: Any, served: Served) -> None:
+    served.clock.at = T0 + timedelta(hours=3)  # past the claim deadline (11:00)
+    officer = sign_in(browser, served, "zhao")
+    fees = served.desk.ids["fees"]
+    officer.locator(f'li[data-alert="{fees}"] button[value=claim]').click()  # a late claim
+    officer.wait_for_url("**/queue")
+    page = sign_in(browser, served, "ld", viewport={"width": 1280, "height": 900})
     assert page.url.endswith("/reports/daily")
+    assert page.locator("#topic-chart svg").is_visible()
+    assert page.locator("#source-chart svg").is_visible()
     page.screenshot(path=str(ARTIFACTS / "daily.png"), full_page=True)
     page.click("text=考核")
     page.fill("input[name=from]", "2026-11-23")
     page.fill("input[name=to]", "2026-11-23")
     page.click("main form button")
-    chart = page.locator("#on-time-chart svg")
-    assert chart.is_visible()
-    assert page.locator("#on-time-chart rect.bar").count() == 4
-    assert "自然资源局" in page.locator("#on-time-chart").inner_text()
+    sizes = {}
+    for key in ("on-time-chart", "topic-chart", "source-chart"):
+        figure = page.locator(f"#{key}")
+        assert figure.locator("svg").is_visible()
+        sizes[key] = texts = figure.evaluate(TEXT_SIZES)
+        # on a 1280-px screen no label is under 14 px; titles are larger still
+        assert texts and min(t["px"] for t in texts) >= 14, (key, texts)
+        assert all(t["height"] >= 14 for t in texts if t["role"] in ("label", "value")), key
+        title = next(t for t in texts if t["role"] == "title")
+        assert title["px"] >= 20 and title["px"] > min(t["px"] for t in texts)
+    # the late claim is decided: a bar at 0%, with its counts under it
+    chart = page.locator("#on-time-chart")
+    assert chart.locator("rect.bar title", has_text="教体局 认领 0%（0/1）").count() == 1
+    assert "教体局" in chart.inner_text() and "0/1" in chart.inner_text()
+    # the chart scales with the page: half as wide, half the size
+    page.set_viewport_size({"width": 640, "height": 900})
+    narrow = page.locator("#on-time-chart").evaluate(TEXT_SIZES)
+    assert max(t["px"] for t in narrow) < max(t["px"] for t in sizes["on-time-chart"])
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(ARTIFACTS / "assessment.png"), full_page=True)
 
 

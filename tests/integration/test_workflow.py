@@ -301,6 +301,10 @@ async def test_assessment_figures_on_a_seeded_history(
             "extensions_asked": 1,
             "extensions_granted": 1,
             "median_claim_minutes": 30.0,
+            # each later step done, all three on time: rates of 100%
+            "first_reports_decided": 1,
+            "verifications_decided": 1,
+            "replies_decided": 1,
         }
         assert rows["jyj"]["late_claims"] == 1 and rows["jyj"]["claimed_on_time"] == 0
         assert rows["jyj"]["first_reports_on_time"] == 0
@@ -315,6 +319,11 @@ async def test_assessment_figures_on_a_seeded_history(
             assert rows[dept]["median_claim_minutes"] == 180.0
         assert rows["lead"]["received"] == 0 and rows["lead"]["late_claims"] == 0
         assert rows["lead"]["overdue_now"] == 2  # their first reports, due 15:00
+        # overdue and not done: decided, against the lead office's first-report rate
+        assert (rows["lead"]["first_reports_on_time"], rows["lead"]["first_reports_decided"]) == (
+            0,
+            2,
+        )
         log = await daily(store, day=T0.date(), tz=CN, now=m(60 * 30))
         assert log["new_stories"] == 4
         assert log["stories_by_severity"] == {"critical": 1, "general": 2, "major": 1}

@@ -140,6 +140,8 @@ def test_sweep_and_reports_from_the_command_line(
     assert log["new_stories"] == 4 and log["open_alerts_by_state"] == {"claimed": 4}
     code, out, _ = invoke("report", "daily", "--date", "2026-11-23")
     assert code == 0 and "舆情日志 2026-11-23: 4 new stories" in out
+    # topics by the names keywords.yaml gives them, not their ids
+    assert "  topic 征地拆迁: 1" in out and "topic land" not in out
 
 
 def test_check_warns_about_years_without_calendar_data(

@@ -137,13 +137,21 @@ async def test_leaders_read_the_log_and_the_assessment_with_chart_and_csv(desk: 
         log = (await c.get("/reports/daily?date=2026-11-23")).text
         assert "舆情日志 2026-11-23" in log and "新增舆情 5 条" in log
         page = (await c.get("/reports/assessment?from=2026-11-23&to=2026-11-23")).text
-        bars = dict(re.findall(r"<title>(\S+) (\S+)</title></rect>", page))
+        bars = re.findall(
+            r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="[^"]+" '
+            r'class="bar"><title>(\S+) 认领 (\S+)</title></rect>',
+            page,
+        )
         # zrzy: one alert claimed on time, the other still inside its claim deadline (11:00);
         # rlsb's was designated before its claim deadline, which is on time; jyj's and zjj's
-        # deadlines have not passed: no rate yet
-        assert bars == {"自然资源局": "100%", "人社局": "100%", "教体局": "—", "住建局": "—"}
-        widths = re.findall(r'<rect class="bar" x="90" y="\d+" width="([\d.]+)"', page)
-        assert sorted(float(w) for w in widths) == [0.0, 0.0, 200.0, 200.0]
+        # deadlines have not passed: no rate yet, and no row in the chart
+        assert {name: value for _, name, value in bars} == {
+            "自然资源局": "100%（1/1）",
+            "人社局": "100%（1/1）",
+        }
+        assert len({w for w, _, _ in bars}) == 1  # both full: the panel's whole width
+        chart = page[page.index('id="on-time-chart"') : page.index("</figure>")]
+        assert "教体局" not in chart and "住建局" not in chart
         r = await c.get("/reports/assessment.csv?from=2026-11-23&to=2026-11-23")
         assert r.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))

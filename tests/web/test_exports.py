@@ -5,9 +5,11 @@ the Word file opens and holds the tables. A hostile title stays text in both."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +44,15 @@ def _read_pdf(body: bytes, tmp_path: Path) -> tuple[str, str]:
     ).stdout.decode("utf-8")
     fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True).stdout.decode()
     return text, fonts
+
+
+def _left_mm(pdf: Path) -> float:
+    """Where the leftmost word of the first page starts, in mm from the page's edge."""
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        check=True, capture_output=True,
+    ).stdout.decode("utf-8")  # fmt: skip
+    return min(float(x) for x in re.findall(r'xMin="([\d.]+)"', boxes)) * 25.4 / 72
 
 
 def _embedded(fonts: str) -> None:
@@ -82,9 +93,17 @@ async def test_the_daily_log_and_the_assessment_as_pdf(desk: Desk, tmp_path: Pat
     text, fonts = _read_pdf(daily.content, tmp_path / "d")
     assert "舆情日志" in "".join(text.split())
     _embedded(fonts)
+    flat = "".join(text.split())
+    # the week's new alerts by topic and sources' health, as text in the PDF (not pictures)
+    assert "各主题新增舆情（按日）" in flat and "征地拆迁2" in flat and "信息源运行状况" in flat
     text, _ = _read_pdf(assessment.content, tmp_path / "a")
+    # the official layout's margins (28 mm on the left), not the printable page's 1.5 cm
+    assert _left_mm(tmp_path / "a" / "report.pdf") == pytest.approx(28, abs=0.5)
     flat = "".join(text.split())
     assert "考核统计" in flat and "自然资源局" in flat and "—1—" in flat  # rows, page number
+    # its three charts: nothing due yet in the period (no bars of 0%), topics, sources
+    for label in ("各单位按时办理率", "本期尚无到期的办理环节", "各主题新增舆情", "信息源运行状况"):
+        assert label in flat, label
 
 
 async def test_word_files_open_and_hold_the_tables(desk: Desk) -> None:
@@ -109,10 +128,35 @@ async def test_word_files_open_and_hold_the_tables(desk: Desk) -> None:
     assert "舆情日志" in [p.text for p in log.paragraphs]
     stories = next(t for t in log.tables if t.cell(0, 0).text == "编号")
     assert len(stories.rows) > 1
-    table = Document(io.BytesIO(assessment.content)).tables[0]
+    doc = Document(io.BytesIO(assessment.content))
+    table = doc.tables[0]
     assert table.cell(0, 0).text == "单位"
     assert table.cell(0, len(table.columns) - 1).text == "按时认领率"
     assert len(table.rows) > 1
+    # the charts as pictures: on-time rates, topics, sources' health; two in the daily log
+    _pictures(doc, 3)
+    _pictures(log, 2)
+    assert not Document(io.BytesIO(event.content)).inline_shapes
+
+
+def _pictures(doc: Any, n: int) -> None:
+    from PIL import Image
+
+    from sentinel.reports.charts.raster import NoChartFont, fonts
+
+    try:
+        fonts()
+    except NoChartFont as e:  # the document says so where each chart would stand
+        assert any("未能生成" in p.text for p in doc.paragraphs)
+        pytest.skip(str(e))
+    shapes = doc.inline_shapes
+    assert len(shapes) == n
+    for shape in shapes:
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        png = doc.part.related_parts[blip].blob
+        image = Image.open(io.BytesIO(png))
+        assert image.format == "PNG" and image.width == 1920  # 640 units at 3 px each
+        assert round(shape.width.mm) == 156  # the text's width on A4
 
 
 async def test_an_officer_gets_no_report_of_another_departments_alert(desk: Desk) -> None:

@@ -27,6 +27,9 @@ async def test_the_daily_log_names_topics(desk: Desk) -> None:
         assert {"征地拆迁", "欠薪", "人居环境", "教育收费"} <= set(cells)
         assert not {"land", "wages", "living", "fees"} & set(cells)
         assert "欠薪：" in page  # each story of the day with its topic's name
+        # the week's new alerts by topic and sources' health, once each, in the page's body
+        assert page.count('id="topic-chart"') == page.count('id="source-chart"') == 1
+        assert re.search(r"<title>舆情日志 2026-11-23 ·[^<]*</title>", page)
         r = await c.get("/reports/daily.csv?date=2026-11-23")
         rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
         assert {(x["topic"], x["topic_name"]) for x in rows} >= {("land", "征地拆迁")}
@@ -105,7 +108,8 @@ async def test_no_on_time_rate_before_any_claim_deadline_passed(desk: Desk) -> N
         data = (await c.get(f"/api/reports/assessment?{period}")).json()
         assert {r["department"]: r["on_time_rate"] for r in data}["jyj"] is None
         page = (await c.get(f"/reports/assessment?{period}")).text
-        assert "<title>教体局 —</title>" in page and not re.findall(r">\d+%<", page)
+        # nothing decided anywhere yet: the chart says so rather than draw bars of 0%
+        assert "本期尚无到期的办理环节" in page and not re.findall(r">\d+%", page)
         printed = (await c.get(f"/reports/assessment/print?{period}")).text
         assert not re.findall(r">\d+%<", printed) and '<td class="n">—</td></tr>' in printed
         # past the claim deadline (11:00) and swept, the unclaimed alerts are late: 0%
@@ -114,3 +118,5 @@ async def test_no_on_time_rate_before_any_claim_deadline_passed(desk: Desk) -> N
         data = (await c.get(f"/api/reports/assessment?{period}")).json()
         late = [r for r in data if r["late_claims"] and not r["claimed_on_time"]]
         assert late and all(r["on_time_rate"] == 0.0 for r in late)
+        page = (await c.get(f"/reports/assessment?{period}")).text
+        assert ">0%<" in page and "本期尚无到期的办理环节" not in page

@@ -47,18 +47,20 @@ def test_topic_trends_count_new_stories_per_local_day_with_zeros() -> None:
     assert empty["series"] == {} and empty["days"] == ["2026-11-20"]
 
 
-async def test_leaders_see_topic_trends_as_a_line_chart_csv_and_json(desk: Desk) -> None:
+async def test_leaders_see_topic_trends_as_stacked_columns_csv_and_json(desk: Desk) -> None:
     async with client(desk.app) as c:
         await sign_in(c, "ld")
         page = (await c.get("/reports/trends?from=2026-11-21&to=2026-11-23")).text
-        lines = re.findall(r'<polyline class="trend" data-topic="([^"]+)"[^>]*points="([^"]+)"',
-                           page)  # fmt: skip
-        by_topic = {t: pts.split() for t, pts in lines}
-        assert by_topic.keys() == {"征地拆迁", "欠薪", "教育收费", "人居环境"}
-        # three days: three points each; the land topic's two stories on the last day are the top
-        assert all(len(p) == 3 for p in by_topic.values())
-        land = [float(p.split(",")[1]) for p in by_topic["征地拆迁"]]
-        assert land[0] == land[1] > land[2]
+        assert "各主题新增舆情（按日）" in page
+        # one segment per topic and day with stories, its count on it; none for empty days
+        segments = re.findall(r'class="segment"><title>(\S+) (\S+) (\d+)</title>', page)
+        assert ("2026-11-23", "征地拆迁", "2") in segments
+        assert {day for day, _, _ in segments} == {"2026-11-23"}
+        assert {topic for _, topic, _ in segments} == {"征地拆迁", "欠薪", "教育收费", "人居环境"}
+        legend = re.findall(r'class="legend">([^<]+)<', page)
+        assert legend[0] == "征地拆迁 2"  # the largest first, at the bottom of the stack
+        total = sum(int(n) for _, _, n in segments)
+        assert re.search(rf'class="value">{total}<', page)  # the column's total on top
         assert "<script" not in page.split("</head>")[1].replace('<script src="/static', "")
         r = await c.get("/reports/trends.csv?from=2026-11-21&to=2026-11-23")
         assert r.headers["content-type"].startswith("text/csv")

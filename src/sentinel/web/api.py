@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from sentinel.reports import labels
 from sentinel.store import AlertEventRow, AlertRow, PostView
 from sentinel.web import present
 from sentinel.web.desk import NOTE_LIMIT, AlertId, Who, api_user, check_csrf, desk_of, require
@@ -175,7 +176,7 @@ async def report_assessment(
     desk = desk_of(request)
     lo, hi = _period(desk, start, end)
     rows = await assessment_rows(desk, lo, hi)
-    return [{**r, "on_time_rate": present.on_time_rate(r)} for r in rows]
+    return [{**r, "on_time_rate": labels.on_time_rate(r)} for r in rows]
 
 
 @router.get("/reports/trends")

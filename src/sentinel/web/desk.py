@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sentinel.config import Config
 from sentinel.metrics import Metrics
+from sentinel.reports import Office, labels
 from sentinel.store import Store
 from sentinel.web import present
 from sentinel.web.auth import (
@@ -78,6 +79,11 @@ class Desk:
         """source id -> the name sources.yaml gives it (the id where it gives none)"""
         return {s.id: s.name or s.id for s in self.cfg.sources.sources}
 
+    @property
+    def office(self) -> Office:
+        """Names and timezone for the reports, from the configuration in force."""
+        return Office.of(self.cfg)
+
     def now(self) -> datetime:
         return self.clock()
 
@@ -88,13 +94,13 @@ def make_templates() -> Jinja2Templates:
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     env.globals.update(
-        STATE=present.STATE_LABELS,
-        SEVERITY=present.SEVERITY_LABELS,
-        STEP=present.STEP_LABELS,
-        ACTION=present.ACTION_LABELS,
+        STATE=labels.STATE_LABELS,
+        SEVERITY=labels.SEVERITY_LABELS,
+        STEP=labels.STEP_LABELS,
+        ACTION=labels.ACTION_LABELS,
         PLACED=present.PLACED_LABELS,
         ROLE=present.ROLE_LABELS,
-        HEALTH=present.HEALTH_LABELS,
+        HEALTH=labels.HEALTH_LABELS,
         safe_href=present.safe_href,
         highlight=present.highlight,
     )

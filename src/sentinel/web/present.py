@@ -13,49 +13,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sentinel.reports.labels import local
 from sentinel.store import AlertRow
 from sentinel.workflow.service import MetricPoint
 
-STATE_LABELS = {
-    "new": "待认领",
-    "claimed": "已认领",
-    "assessed": "已研判",
-    "verified": "已核实",
-    "responded": "已回应",
-    "closed": "已办结",
-    "dismissed": "已排除",
-    "merged": "已合并",
-}
-SEVERITY_LABELS = {"general": "一般", "major": "重大", "critical": "特别重大"}
 SEVERITY_RANK = {"critical": 0, "major": 1, "general": 2}
-STEP_LABELS = {
-    "claim": "认领",
-    "first_report": "首报",
-    "verification": "核实报告",
-    "reply": "公开回复",
-    "public_response": "首次公开回应",
-    "extension_request": "延期申请截止",
-}
-ACTION_LABELS = {
-    "open": "生成预警",
-    "claim": "认领",
-    "designate": "指定办理",
-    "first_report": "首报（研判）",
-    "verify": "核实调查报告",
-    "reply": "公开回复",
-    "close": "办结",
-    "dismiss": "排除",
-    "reroute": "改派",
-    "request_extension": "申请延期",
-    "grant_extension": "同意延期",
-    "refuse_extension": "不同意延期",
-    "overdue": "超时",
-    "raise_severity": "升级",
-    "merge": "并入其他预警",
-    "absorb": "合并同一事件预警",
-    "split": "拆出帖子",
-    "split_from": "由拆分生成",
-}
 # How a post came into its story (post.placed_by)
 PLACED_LABELS = {
     "first": "首发",
@@ -63,12 +25,6 @@ PLACED_LABELS = {
     "event": "同一事件",
     "merge": "人工合并",
     "split": "人工拆分",
-}
-HEALTH_LABELS = {
-    "ok": "正常",
-    "broken_layout": "页面结构变化",
-    "unreachable": "无法访问",
-    "blocked": "被拦截",
 }
 ROLE_LABELS = {"officer": "值班员", "lead": "牵头单位", "leader": "领导", "admin": "管理员"}
 
@@ -136,10 +92,6 @@ def urgency(row: AlertRow, now: datetime) -> tuple[int, int, float, int]:
         due,
         -row.id,
     )
-
-
-def local(t: datetime | None, tz: ZoneInfo) -> str:
-    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M") if t is not None else "—"
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -238,96 +190,3 @@ def reply_chart(
         top=top_pad,
         bottom=bottom,
     )
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Bar:
-    label: str
-    rate: float | None  # 0..1; None: no claim decided yet
-    x: float
-    width: float
-    y: float
-    text: str
-
-
-RATE_COLUMNS = (
-    ("claimed_on_time", "按时认领"),
-    ("first_reports_on_time", "按时首报"),
-    ("verifications_on_time", "按时核实"),
-    ("replies_on_time", "按时回复"),
-)
-
-
-def on_time_rate(row: dict[str, Any]) -> float | None:
-    """Claims on time among the claims decided (on time or late); None while none is: alerts
-    still inside their claim deadline are neither, and a department with only those has no
-    rate yet, rather than 0%."""
-    on_time = int(row["claimed_on_time"])
-    decided = on_time + int(row["late_claims"])
-    return on_time / decided if decided else None
-
-
-def rate_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.0%}"
-
-
-def bar_chart(rows: Sequence[dict[str, Any]], names: dict[str, str]) -> list[Bar]:
-    """One horizontal bar per department: its on-time claim rate (no bar while it has none)."""
-    bars = []
-    for i, row in enumerate(rows):
-        rate = on_time_rate(row)
-        bars.append(
-            Bar(
-                label=names.get(row["department"], row["department"]),
-                rate=rate,
-                x=90,
-                width=round((rate or 0.0) * 200, 1),
-                y=10 + i * 26,
-                text=rate_text(rate),
-            )
-        )
-    return bars
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TrendChart:
-    width: int
-    height: int
-    pad: int
-    series: tuple[Series, ...]
-    max_value: int
-    days: tuple[str, ...]
-    ticks: tuple[tuple[float, str], ...]  # (x, day) labels along the bottom axis
-
-
-TREND_COLORS = ("#2c6fbb", "#c0392b", "#27ae60", "#e67e22", "#8e44ad", "#16a085", "#7f8c8d")
-
-
-def trend_chart(data: dict[str, Any], names: dict[str, str] | None = None) -> TrendChart | None:
-    """One polyline per topic: new stories per day over the period (workflow.reports.trends)."""
-    series_in: dict[str, list[int]] = data["series"]
-    days: list[str] = data["days"]
-    if not series_in or not days:
-        return None
-    width, height, pad = 640, 220, 24
-    top = max(1, max(max(v) for v in series_in.values()))
-    step = (width - 2 * pad) / max(1, len(days) - 1)
-
-    def xy(i: int, v: int) -> str:
-        return f"{pad + i * step:.1f},{height - pad - v / top * (height - 2 * pad):.1f}"
-
-    labels = names or {}
-    series = tuple(
-        Series(
-            label=labels.get(topic, topic),
-            points=" ".join(xy(i, v) for i, v in enumerate(values)),
-            last=sum(values),
-        )
-        for topic, values in series_in.items()
-    )
-    every = max(1, len(days) // 6)
-    ticks = tuple((pad + i * step, days[i][5:]) for i in range(0, len(days), every))
-    return TrendChart(
-        width=width, height=height, pad=pad, series=series, max_value=top,
-        days=tuple(days), ticks=ticks,
-    )  # fmt: skip

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Query
 
 from sentinel.match.fold import fold
+from sentinel.reports import labels
 from sentinel.store import AlertRow
 from sentinel.web import present
 from sentinel.web.desk import Desk, Who
@@ -87,8 +88,8 @@ def queue_query(
     """The queue's filters and page from the query string (a FastAPI dependency)."""
     return QueueQuery(
         department=department or None,
-        state=_choice(state, present.STATE_LABELS, "state"),
-        severity=_choice(severity, present.SEVERITY_LABELS, "severity"),
+        state=_choice(state, labels.STATE_LABELS, "state"),
+        severity=_choice(severity, labels.SEVERITY_LABELS, "severity"),
         topic=topic or None,
         overdue=overdue,
         q=q.strip(),

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from sentinel.web import present
+from sentinel.reports.labels import local
 from sentinel.web.desk import Who, desk_of
 
 
@@ -21,6 +21,6 @@ def render(request: Request, name: str, who: Who | None, status: int = 200, **ct
         now=desk.now(),
         now_iso=desk.now().isoformat(),
         departments=desk.departments,
-        local=lambda t: present.local(t, desk.tz),
+        local=lambda t: local(t, desk.tz),
     )
     return desk.templates.TemplateResponse(request, name, ctx, status_code=status)

@@ -5,25 +5,28 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sentinel.web import present, printable
+from sentinel.reports import assessment_report, daily_report, day_bounds, figures, printable
+from sentinel.reports.charts import topic_chart
 from sentinel.web.desk import Desk, Who, desk_of, page_user, require
 from sentinel.web.rendering import render
-from sentinel.workflow.reports import ASSESSMENT_COLUMNS, assessment, daily, trends, trends_table
+from sentinel.workflow.reports import (
+    ASSESSMENT_COLUMNS,
+    CSV_COLUMNS,
+    assessment,
+    daily,
+    trends,
+    trends_table,
+)
 from sentinel.workflow.states import Role
 
 router = APIRouter()
 PageUser = Annotated[Who, Depends(page_user)]
-
-
-def _day_bounds(desk: Desk, start: date, end: date) -> tuple[datetime, datetime]:
-    lo = datetime.combine(start, time(0), tzinfo=desk.tz)
-    return lo, datetime.combine(end, time(0), tzinfo=desk.tz) + timedelta(days=1)
 
 
 def check_day(day: date | None) -> date | None:
@@ -49,7 +52,7 @@ def _period(desk: Desk, start: date | None, end: date | None) -> tuple[date, dat
 
 
 async def assessment_rows(desk: Desk, start: date, end: date) -> list[dict[str, Any]]:
-    lo, hi = _day_bounds(desk, start, end)
+    lo, hi = day_bounds(start, end, desk.tz)
     return await assessment(desk.store, start=lo, end=hi, now=desk.now())
 
 
@@ -65,7 +68,9 @@ async def daily_page(
     desk = desk_of(request)
     the_day = report_day(desk, day)
     log = await daily(desk.store, day=the_day, tz=desk.tz, now=desk.now())
-    return render(request, "daily.html", who, log=log, topics=desk.topics)
+    drawn = await figures.daily_figures(desk.store, desk.office, day=the_day, now=desk.now())
+    charts = [figures.inline(d) for d in drawn]
+    return render(request, "daily.html", who, log=log, topics=desk.topics, charts=charts)
 
 
 @router.get("/reports/daily.csv")
@@ -110,17 +115,19 @@ ReaderPeriod = Annotated[_Period, Depends(_reader_period)]
 @router.get("/reports/assessment", response_class=HTMLResponse)
 async def assessment_page(request: Request, p: ReaderPeriod) -> Response:
     rows = await assessment_rows(p.desk, p.start, p.end)
-    bars = present.bar_chart(rows, p.desk.departments)
+    drawn = await figures.assessment_figures(
+        p.desk.store, p.desk.office, rows, start=p.start, end=p.end, now=p.desk.now()
+    )
     return render(
-        request, "assessment.html", p.who, rows=rows, bars=bars, start=p.start, end=p.end,
-        columns=ASSESSMENT_COLUMNS,
+        request, "assessment.html", p.who, rows=rows, start=p.start, end=p.end,
+        columns=ASSESSMENT_COLUMNS, charts=[figures.inline(d) for d in drawn],
     )  # fmt: skip
 
 
 @router.get("/reports/assessment.csv")
 async def assessment_csv(p: ReaderPeriod) -> Response:
     rows = await assessment_rows(p.desk, p.start, p.end)
-    table = [list(ASSESSMENT_COLUMNS)] + [[r[c] for c in ASSESSMENT_COLUMNS] for r in rows]
+    table = [list(CSV_COLUMNS)] + [[r[c] for c in CSV_COLUMNS] for r in rows]
     return _csv(table, f"assessment-{p.start.isoformat()}-{p.end.isoformat()}.csv")
 
 
@@ -135,32 +142,17 @@ async def daily_print(
     """The day's log as a standalone printable document (the same as `report daily --html`)."""
     _reader(who)
     desk = desk_of(request)
-    log = await daily(desk.store, day=report_day(desk, day), tz=desk.tz, now=desk.now())
-    return _printable(
-        printable.daily_html(
-            log,
-            departments=desk.departments,
-            topics=desk.topics,
-            title=desk.cfg.settings.name,
-            generated_at=desk.now(),
-            tz=desk.tz,
-        )
-    )
+    the_day = report_day(desk, day)
+    filed = await daily_report(desk.store, desk.office, day=the_day, now=desk.now())
+    return _printable(filed.html)
 
 
 @router.get("/reports/assessment/print", response_class=HTMLResponse)
 async def assessment_print(p: ReaderPeriod) -> Response:
-    return _printable(
-        printable.assessment_html(
-            await assessment_rows(p.desk, p.start, p.end),
-            start=p.start,
-            end=p.end,
-            departments=p.desk.departments,
-            title=p.desk.cfg.settings.name,
-            generated_at=p.desk.now(),
-            tz=p.desk.tz,
-        )
+    filed = await assessment_report(
+        p.desk.store, p.desk.office, start=p.start, end=p.end, now=p.desk.now()
     )
+    return _printable(filed.html)
 
 
 async def trend_data(desk: Desk, start: date, end: date) -> dict[str, Any]:
@@ -171,12 +163,11 @@ async def trend_data(desk: Desk, start: date, end: date) -> dict[str, Any]:
 
 @router.get("/reports/trends", response_class=HTMLResponse)
 async def trends_page(request: Request, p: ReaderPeriod) -> Response:
-    """New stories per topic per day: a line chart, the table under it, CSV."""
+    """New alerts per topic over the period: stacked columns, the daily table under it, CSV."""
     data = await trend_data(p.desk, p.start, p.end)
-    chart = present.trend_chart(data, data["names"])
+    chart = figures.inline(topic_chart(data, p.desk.office))
     return render(
-        request, "trends.html", p.who, data=data, chart=chart, start=p.start, end=p.end,
-        colors=present.TREND_COLORS,
+        request, "trends.html", p.who, data=data, chart=chart, start=p.start, end=p.end
     )  # fmt: skip
 
 

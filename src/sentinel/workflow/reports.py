@@ -30,10 +30,19 @@ ASSESSMENT_COLUMNS = (
     "extensions_granted",
     "median_claim_minutes",
 )
+# How many of each later step were due and are decided: done (on time or late), or overdue and
+# not done. The on-time count over this is the step's on-time rate; steps still inside their
+# deadline count in neither, so a department with only those has no rate yet, not 0%.
+DECIDED_COLUMNS = ("first_reports_decided", "verifications_decided", "replies_decided")
+CSV_COLUMNS = ASSESSMENT_COLUMNS + DECIDED_COLUMNS
 
 
 def _on_time(done: datetime | None, due: datetime | None) -> bool:
     return done is not None and due is not None and done <= due
+
+
+def _decided(done: datetime | None, due: datetime | None, step: str, overdue: list[str]) -> bool:
+    return due is not None and (done is not None or step in overdue)
 
 
 async def assessment(
@@ -70,6 +79,7 @@ async def assessment(
             for r in received
             if r.claimed_at is not None
         ]
+        late_now = {r.id: overdue_steps(r, now) for r in alerts}
         out.append(
             {
                 "department": dept,
@@ -85,11 +95,22 @@ async def assessment(
                     _on_time(r.verified_at, r.verification_due) for r in alerts
                 ),
                 "replies_on_time": sum(_on_time(r.replied_at, r.reply_due) for r in alerts),
-                "overdue_now": sum(bool(overdue_steps(r, now)) for r in alerts),
+                "overdue_now": sum(bool(late_now[r.id]) for r in alerts),
                 "extensions_asked": sum(asked[r.id] for r in alerts),
                 "extensions_granted": sum(granted[r.id] for r in alerts),
                 "median_claim_minutes": (
                     round(statistics.median(claim_minutes), 1) if claim_minutes else None
+                ),
+                "first_reports_decided": sum(
+                    _decided(r.first_report_at, r.first_report_due, "first_report", late_now[r.id])
+                    for r in alerts
+                ),
+                "verifications_decided": sum(
+                    _decided(r.verified_at, r.verification_due, "verification", late_now[r.id])
+                    for r in alerts
+                ),
+                "replies_decided": sum(
+                    _decided(r.replied_at, r.reply_due, "reply", late_now[r.id]) for r in alerts
                 ),
             }
         )

@@ -10,11 +10,18 @@ documents name their fonts (宋体, 仿宋) as Word documents do.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sentinel.errors import SentinelError
+from sentinel.reports.charts import Drawing, NoChartFont
 
+# A chart in Word: the text's width (A4 less the margins), painted at 3 px a unit, about 300
+# dpi at that width, so it prints as sharp as the text around it.
+FIGURE_MM = 156
+FIGURE_SCALE = 3.0
 # Fonts in order: what Windows offices have, then Debian's Noto CJK and WenQuanYi.
 SONG = '"SimSun", "Songti SC", "Noto Serif CJK SC", "Source Han Serif SC", "WenQuanYi Zen Hei"'
 FANGSONG = '"FangSong", "STFangsong", "Noto Serif CJK SC", "WenQuanYi Zen Hei"'
@@ -35,6 +42,28 @@ th {{ background: none; }}
 """
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Section:
+    """A numbered part of a Word document: its heading, paragraphs, charts (as pictures), and
+    a table whose first row is the header."""
+
+    heading: str
+    paragraphs: Sequence[str] = ()
+    figures: Sequence[Drawing] = ()
+    table: Sequence[Sequence[Any]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WordDoc:
+    masthead: str  # the office's name, in red
+    title: str
+    meta: str  # the line under the title: the period or number, when it was made
+    sections: Sequence[Section]
+
+
+log = logging.getLogger(__name__)
+
+
 class ExportUnavailable(SentinelError):
     """A document format cannot be made on this machine (a library or system package lacks)."""
 
@@ -42,25 +71,22 @@ class ExportUnavailable(SentinelError):
 def pdf(html: str) -> bytes:
     """The printable HTML document as a PDF in the official layout, fonts embedded."""
     try:
-        from weasyprint import CSS, HTML
+        from weasyprint import HTML
     except (ImportError, OSError) as e:  # OSError: the system's pango is missing
         raise ExportUnavailable(
             f"PDF export needs WeasyPrint and the system's pango (Debian: libpango-1.0-0): {e}"
         ) from e
-    out = HTML(string=html).write_pdf(stylesheets=[CSS(string=OFFICIAL_CSS)])
+    # After the page's own <style>, so the official layout wins where both set something
+    # (a stylesheet handed to write_pdf is a user's, and loses to any rule of the page's:
+    # the page's 1.5 cm margins and sans-serif body used to be what the PDF got).
+    official = html.replace("</head>", f"<style>{OFFICIAL_CSS}</style>\n</head>", 1)
+    out = HTML(string=official).write_pdf()
     assert out is not None
     return bytes(out)
 
 
-def docx(
-    *,
-    masthead: str,
-    title: str,
-    meta: str,
-    sections: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]] | None]],
-) -> bytes:
-    """A Word document: masthead, title, then per section a heading, paragraphs, and a table
-    (its first row the header) when given."""
+def docx(word: WordDoc) -> bytes:
+    """A Word document: masthead, title, then per section a heading, paragraphs, and a table."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -85,20 +111,23 @@ def docx(
 
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = head.add_run(masthead)
+    run = head.add_run(word.masthead)
     font(run, "宋体", 22, bold=True)
     run.font.color.rgb = RGBColor(0xCC, 0, 0)
     heading = doc.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    font(heading.add_run(title), "宋体", 20, bold=True)
+    font(heading.add_run(word.title), "宋体", 20, bold=True)
     info = doc.add_paragraph()
     info.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    font(info.add_run(meta), "仿宋", 11)
+    font(info.add_run(word.meta), "仿宋", 11)
 
-    for name, paragraphs, table in sections:
-        font(doc.add_paragraph().add_run(name), "黑体", 14, bold=True)
-        for text in paragraphs:
+    for part in word.sections:
+        font(doc.add_paragraph().add_run(part.heading), "黑体", 14, bold=True)
+        for text in part.paragraphs:
             doc.add_paragraph(text)
+        for figure in part.figures:
+            _picture(doc, figure)
+        table = part.table
         if table:
             grid = doc.add_table(rows=0, cols=len(table[0]))
             grid.style = "Table Grid"
@@ -112,3 +141,17 @@ def docx(
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _picture(doc: Any, figure: Drawing) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    try:
+        png = figure.png(FIGURE_SCALE)
+    except NoChartFont as e:  # the document stays useful: its tables carry the figures
+        log.warning("chart left out of a Word document: %s", e)
+        doc.add_paragraph(f"（图表“{figure.title}”未能生成：本机没有中文字体。）")
+        return
+    doc.add_picture(io.BytesIO(png), width=Mm(FIGURE_MM))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER

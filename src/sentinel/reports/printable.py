@@ -1,5 +1,5 @@
 """Printable reports: standalone HTML documents (inline CSS, no script, nothing loaded from
-elsewhere) for `sentinel report … --html` and the desk's print links.
+elsewhere) for `sentinel report … --html`, the desk's print links, and the PDFs made from them.
 
 Jinja2 autoescape writes every stored text, so a hostile story title stays text.
 """
@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from sentinel.web import present
-from sentinel.web.desk import HERE
+from sentinel.reports import labels
+from sentinel.reports.charts import Drawing
+from sentinel.reports.figures import inline
+from sentinel.reports.office import Office
+from sentinel.workflow.reports import ASSESSMENT_COLUMNS
 from sentinel.workflow.service import AlertDetail
 
+TEMPLATES = Path(__file__).parent / "templates"
 # Served pages: the inline stylesheet is the only thing this document may use.
 PRINT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
@@ -26,14 +30,14 @@ PRINT_CSP = (
 
 def _env() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(HERE / "templates" / "print"),
+        loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     env.globals.update(
-        STATE=present.STATE_LABELS,
-        SEVERITY=present.SEVERITY_LABELS,
-        STEP=present.STEP_LABELS,
-        ACTION=present.ACTION_LABELS,
+        STATE=labels.STATE_LABELS,
+        SEVERITY=labels.SEVERITY_LABELS,
+        STEP=labels.STEP_LABELS,
+        ACTION=labels.ACTION_LABELS,
     )
     return env
 
@@ -43,14 +47,12 @@ def assessment_html(
     *,
     start: date,
     end: date,
-    departments: dict[str, str],
-    title: str,
+    office: Office,
     generated_at: datetime,
-    tz: ZoneInfo,
+    figures: Sequence[Drawing] = (),
 ) -> str:
-    """The assessment table (Art. 12–13) with its on-time bar chart, as one HTML document."""
-    from sentinel.workflow.reports import ASSESSMENT_COLUMNS
-
+    """The assessment (Art. 12–13) as one HTML document: the on-time rates' chart over the
+    table, then new alerts by topic and sources' health (figures.assessment_figures)."""
     return (
         _env()
         .get_template("assessment.html")
@@ -58,12 +60,12 @@ def assessment_html(
             rows=rows,
             start=start,
             end=end,
-            departments=departments,
-            title=title,
+            departments=office.departments,
+            title=office.name,
             columns=ASSESSMENT_COLUMNS,
-            bars=present.bar_chart(rows, departments),
-            rates=[present.rate_text(present.on_time_rate(r)) for r in rows],
-            generated=present.local(generated_at, tz),
+            charts=[inline(f) for f in figures],
+            rates=[labels.rate_text(labels.on_time_rate(r)) for r in rows],
+            generated=labels.local(generated_at, office.tz),
         )
     )
 
@@ -71,36 +73,27 @@ def assessment_html(
 def daily_html(
     log: dict[str, Any],
     *,
-    departments: dict[str, str],
-    topics: dict[str, str],
-    title: str,
+    office: Office,
     generated_at: datetime,
-    tz: ZoneInfo,
+    figures: Sequence[Drawing] = (),
 ) -> str:
-    """The day's public-opinion log (舆情日志) as one HTML document."""
+    """The day's public-opinion log (舆情日志) as one HTML document, with the week's new alerts
+    by topic and sources' health (figures.daily_figures)."""
     return (
         _env()
         .get_template("daily.html")
         .render(
             log=log,
-            departments=departments,
-            topics=topics,
-            title=title,
-            generated=present.local(generated_at, tz),
+            departments=office.departments,
+            topics=office.topics,
+            title=office.name,
+            generated=labels.local(generated_at, office.tz),
+            charts=[inline(f) for f in figures],
         )
     )
 
 
-def event_html(
-    detail: AlertDetail,
-    *,
-    departments: dict[str, str],
-    topics: dict[str, str],
-    sources: dict[str, str],
-    title: str,
-    generated_at: datetime,
-    tz: ZoneInfo,
-) -> str:
+def event_html(detail: AlertDetail, *, office: Office, generated_at: datetime) -> str:
     """The special report on one event (事件专报): what happened, its spread, the handling
     (the alert's history), the public reply, and the links to every post as evidence."""
     posts = sorted(detail.posts, key=lambda p: p.published_at or p.first_seen_at)
@@ -113,11 +106,11 @@ def event_html(
             first=posts[0] if posts else None,
             spread=sorted({p.source_id for p in posts}),
             events=detail.events,
-            departments=departments,
-            topics=topics,
-            sources=sources,
-            title=title,
-            local=lambda t: present.local(t, tz),
-            generated=present.local(generated_at, tz),
+            departments=office.departments,
+            topics=office.topics,
+            sources=office.sources,
+            title=office.name,
+            local=lambda t: labels.local(t, office.tz),
+            generated=labels.local(generated_at, office.tz),
         )
     )
