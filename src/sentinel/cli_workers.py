@@ -38,7 +38,9 @@ def worker(
     config_dir: ConfigDir = None,
     concurrency: Annotated[
         int | None,
-        typer.Option(help="Patrol jobs at once in this process (default: workers.concurrency)."),
+        typer.Option(
+            help="Sources patrolled at once in this process (default: workers.concurrency)."
+        ),
     ] = None,
 ) -> None:
     """Run patrol jobs from the queue until SIGTERM or Ctrl-C (running jobs finish first).

@@ -259,7 +259,7 @@ def test_two_schedulers_three_workers_survive_kill_9(tmp_path: Path, database: s
             url,
             "SELECT n.pid FROM procrastinate_jobs j "
             "JOIN worker_node n ON n.worker_id = j.worker_id "
-            "WHERE j.status = 'doing' AND j.args->>'source_id' = 'slow'",
+            "WHERE j.status = 'doing' AND j.args->'source_ids' ? 'slow'",
         )
         assert len(doing) == 1, doing
         victim = procs.by_pid(int(doing[0][0]))  # type: ignore[call-overload]

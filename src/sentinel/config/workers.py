@@ -3,7 +3,7 @@
     workers:
       enabled: true          # `sentinel run` enqueues patrols; `sentinel worker` runs them
       lock: host             # one job per host at a time across workers (or: source)
-      concurrency: 8         # patrol jobs one worker process runs at once
+      concurrency: 8         # sources one worker process patrols at once
       stall_timeout: 60s     # a worker silent this long is dead: its jobs are run again
       duty_wait: 10m         # how long a duty patrol waits for its jobs before the digests
 
@@ -30,7 +30,7 @@ class WorkersConfig(Strict):
         description="jobs of one host run one at a time (politeness across workers), or of one "
         "source only",
     )
-    concurrency: int = Field(8, ge=1, le=256, description="patrol jobs one worker runs at once")
+    concurrency: int = Field(8, ge=1, le=256, description="sources one worker patrols at once")
     stall_timeout: Duration = Field(
         timedelta(seconds=60),
         description="a worker without a heartbeat for this long is dead; its jobs run again",
