@@ -18,7 +18,6 @@ it; the CPU figures much less).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import secrets
@@ -27,14 +26,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tests.servers import free_port
 
 from bench.harness import ROOT, bump, cpu_seconds, serving, write_config
 from bench.site import build_many
+
+T = TypeVar("T")
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 HOSTS = tuple(f"127.0.0.{n}" for n in range(1, 5))
@@ -59,8 +60,8 @@ def run(*, quick: bool) -> dict[str, Any]:
         with (config / "sentinel.yaml").open("a", encoding="utf-8") as f:
             f.write(SETTINGS)
         with serving(root / "site", port, HOSTS):
-            first = asyncio.run(_in_process(config, url, then=None))
-            alone = asyncio.run(_in_process(config, url, then=lambda: bump(bases[0], 20)))
+            first = _run(_in_process(config, url, then=None))
+            alone = _run(_in_process(config, url, then=lambda: bump(bases[0], 20)))
             runs = {}
             for n in WORKERS:
                 runs[n] = _by_workers(n, config, url, root, then=lambda: bump(bases[0], 20))
@@ -184,13 +185,13 @@ def _by_workers(
         pids = ", ".join(str(p.pid) for p in procs)
         registered = f"SELECT count(*) FROM worker_node WHERE pid IN ({pids})"
         _wait(lambda: _one(url, registered) == n, procs, root, 120)
-        asyncio.run(_enqueue(config, url, first=WARM))
+        _run(_enqueue(config, url, first=WARM))
         _wait(lambda: _one(url, _BUSY) == 0, procs, root, 600, poll=0.05)
         then()
         load = os.getloadavg()[0]
         before = sum(cpu_seconds(p.pid) for p in procs)
         wall = time.perf_counter()
-        enqueue_cpu, jobs = asyncio.run(_enqueue(config, url))
+        enqueue_cpu, jobs = _run(_enqueue(config, url))
         _wait(
             lambda: (
                 _one(
@@ -241,6 +242,13 @@ async def _enqueue(config: Path, url: str, *, first: int | None = None) -> tuple
     enqueued = sum(len(job_sources(j.task_kwargs)) for j in jobs)
     assert enqueued == len(sources), (enqueued, len(sources))
     return cpu, len(jobs)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """On uvloop, as `sentinel patrol`, `sentinel run` and `sentinel worker` run."""
+    from sentinel.cli_common import run
+
+    return run(coro)
 
 
 def _wait(

@@ -55,8 +55,10 @@ def worker(
             err=True,
         )
         raise typer.Exit(1)
+    from sentinel.cli_common import run
+
     try:
-        asyncio.run(_work(cfg, concurrency))
+        run(_work(cfg, concurrency))  # on uvloop, as `sentinel run`
     except SentinelError as e:
         typer.echo(f"sentinel: {e}", err=True)
         raise typer.Exit(1) from e
