@@ -2,7 +2,7 @@
 
     workers:
       enabled: true          # `sentinel run` enqueues patrols; `sentinel worker` runs them
-      lock: host             # one job per host at a time across workers (or: source)
+      lock: host             # a host patrolled by one worker at a time (or: source)
       concurrency: 8         # sources one worker process patrols at once
       stall_timeout: 60s     # a worker silent this long is dead: its jobs are run again
       duty_wait: 10m         # how long a duty patrol waits for its jobs before the digests
@@ -27,8 +27,8 @@ class WorkersConfig(Strict):
     )
     lock: Literal["host", "source"] = Field(
         "host",
-        description="jobs of one host run one at a time (politeness across workers), or of one "
-        "source only",
+        description="a host's sources are patrolled by one worker at a time (politeness across "
+        "workers), or only each source",
     )
     concurrency: int = Field(8, ge=1, le=256, description="sources one worker patrols at once")
     stall_timeout: Duration = Field(

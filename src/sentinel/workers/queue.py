@@ -5,7 +5,7 @@ patrol it ran (procrastinate's fetch and finish statements, a notification to ev
 the source's health and validators read one by one), so the due sources of a tick go out in
 jobs of up to BATCH sources, and a job reads its sources' state in bulk.
 
-A job's lock keeps the locks of one job per source or host: every source (`workers.lock:
+A job's lock keeps what a lock per source or per host gave: every source (`workers.lock:
 source`) or every host (`workers.lock: host`, the default) falls in one of BUCKETS lanes by a
 stable hash, and a job holds the lock of its lane, `source-lane:<n>` or `host-lane:<n>`. The jobs
 of one lane run one at a time across every worker, so:
