@@ -38,7 +38,9 @@ def worker(
     config_dir: ConfigDir = None,
     concurrency: Annotated[
         int | None,
-        typer.Option(help="Patrol jobs at once in this process (default: workers.concurrency)."),
+        typer.Option(
+            help="Sources patrolled at once in this process (default: workers.concurrency)."
+        ),
     ] = None,
 ) -> None:
     """Run patrol jobs from the queue until SIGTERM or Ctrl-C (running jobs finish first).
@@ -53,8 +55,10 @@ def worker(
             err=True,
         )
         raise typer.Exit(1)
+    from sentinel.cli_common import run
+
     try:
-        asyncio.run(_work(cfg, concurrency))
+        run(_work(cfg, concurrency))  # on uvloop, as `sentinel run`
     except SentinelError as e:
         typer.echo(f"sentinel: {e}", err=True)
         raise typer.Exit(1) from e

@@ -2,8 +2,8 @@
 
     workers:
       enabled: true          # `sentinel run` enqueues patrols; `sentinel worker` runs them
-      lock: host             # one job per host at a time across workers (or: source)
-      concurrency: 8         # patrol jobs one worker process runs at once
+      lock: host             # a host patrolled by one worker at a time (or: source)
+      concurrency: 8         # sources one worker process patrols at once
       stall_timeout: 60s     # a worker silent this long is dead: its jobs are run again
       duty_wait: 10m         # how long a duty patrol waits for its jobs before the digests
 
@@ -27,10 +27,10 @@ class WorkersConfig(Strict):
     )
     lock: Literal["host", "source"] = Field(
         "host",
-        description="jobs of one host run one at a time (politeness across workers), or of one "
-        "source only",
+        description="a host's sources are patrolled by one worker at a time (politeness across "
+        "workers), or only each source",
     )
-    concurrency: int = Field(8, ge=1, le=256, description="patrol jobs one worker runs at once")
+    concurrency: int = Field(8, ge=1, le=256, description="sources one worker patrols at once")
     stall_timeout: Duration = Field(
         timedelta(seconds=60),
         description="a worker without a heartbeat for this long is dead; its jobs run again",

@@ -1,7 +1,7 @@
 """`sentinel run` in worker mode: scheduler, delivery and desk; `sentinel worker`s patrol.
 
 The tick is the daemon's (service.py), with its patrol step replaced: the due sources are
-enqueued, one job each, for the workers. Any number of these schedulers may run on one
+enqueued, in batches, for the workers. Any number of these schedulers may run on one
 PostgreSQL; each tick, the one holding the scheduler lock (a PostgreSQL advisory lock, dropped
 with the connection of a process that dies) enqueues, puts back the jobs of dead workers, and
 after a duty patrol waits for its jobs (up to `workers.duty_wait`) before the sweep and the
@@ -79,9 +79,8 @@ class QueuedDaemon(Daemon):
     ) -> tuple[int, bool]:
         ids = await self.enqueuer.enqueue(due, duty_at=duty_at)
         # written after the jobs exist: a scheduler killed in between enqueues them again at
-        # the next tick (the queueing lock refuses a second waiting job of a source)
+        # the next tick (a source waiting already is not enqueued twice)
         await Deliveries(self.patrol.store).set_schedule_state({_SOURCE + s.id: now for s in due})
-        log.info("enqueued %d of %d due sources", len(ids), len(due))
         if duty_at is not None and ids:
             wait = self.cfg.settings.workers.duty_wait.total_seconds()
             if not await self.enqueuer.wait(ids, within=wait):

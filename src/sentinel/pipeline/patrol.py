@@ -233,6 +233,24 @@ class Patrol(ListWalker):
         await self.store.flush()
         return PatrolReport(sources=tuple(reports), elapsed=time.perf_counter() - started)
 
+    async def preload(self, sources: Sequence[Source]) -> None:
+        """Read these sources' state for `patrol_source` in two queries (their first list
+        pages' validators, their health), not one per source: a worker's job does this for its
+        batch, as `run` does for all. `unload` forgets it when they are done."""
+        urls = [u for s in sources for u in s.list_urls]
+        self._validators.update(await self.store.validators(urls))
+        self._preloaded = self._preloaded.union(urls)
+        self._health.update(await self.store.source_health([s.id for s in sources]))
+
+    def unload(self, sources: Sequence[Source]) -> None:
+        """Forget what `preload` read: another worker may patrol these sources next."""
+        urls = [u for s in sources for u in s.list_urls]
+        for u in urls:
+            self._validators.pop(u, None)
+        self._preloaded = self._preloaded.difference(urls)
+        for s in sources:
+            self._health.pop(s.id, None)
+
     async def patrol_source(self, source: Source) -> SourceReport:
         """Fetch, extract, match, cluster and store one source. Never raises."""
         started = time.perf_counter()

@@ -1,6 +1,6 @@
-"""What worker mode keeps beside the queue: which node and process each worker is, one source's
-health for a job, the wake-up that tells the schedulers a push was committed, and the status
-the operator reads (procrastinate's tables, read with plain SQL)."""
+"""What worker mode keeps beside the queue: which node and process each worker is, the
+wake-up that tells the schedulers a push was committed, and the status the operator reads
+(procrastinate's tables, read with plain SQL)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, text
 
-from sentinel.sources.health import Health
-from sentinel.sources.health import State as HealthState
 from sentinel.store.engine import dialect_insert, translate_errors
-from sentinel.store.schema import source, worker_node
+from sentinel.store.schema import worker_node
 from sentinel.store.store import Store
 
 # the channel a worker NOTIFYs after committing a push, and schedulers LISTEN on
@@ -62,32 +60,6 @@ async def forget_node(store: Store, worker_id: int) -> None:
             )
 
 
-async def health_of(store: Store, source_id: str) -> Health:
-    """One source's health (a job folds its patrol into it); the default when never seen."""
-    q = select(
-        source.c.health,
-        source.c.health_reason,
-        source.c.health_failures,
-        source.c.had_items,
-        source.c.had_titles,
-        source.c.had_dates,
-    ).where(source.c.id == source_id)
-    with translate_errors("reading source health"):
-        async with store.engine.connect() as conn:
-            row = (await conn.execute(q)).first()
-    if row is None:
-        return Health()
-    state, reason, failures, items, titles, dates = row
-    return Health(
-        state=HealthState(state),
-        reason=reason,
-        failures=failures,
-        had_items=bool(items),
-        had_titles=bool(titles),
-        had_dates=bool(dates),
-    )
-
-
 async def notify_push(store: Store) -> None:
     """Tell the schedulers a push was committed (PostgreSQL NOTIFY; they send it at once)."""
     with translate_errors("announcing a push"):
@@ -99,11 +71,14 @@ async def notify_push(store: Store) -> None:
 _WORKERS = text(
     """
     SELECT w.id, w.last_heartbeat, n.node, n.pid,
-           coalesce(array_agg(j.args->>'source_id' ORDER BY j.id)
-                    FILTER (WHERE j.id IS NOT NULL), '{}') AS running
+           coalesce(array_agg(s.id ORDER BY j.id, s.n)
+                    FILTER (WHERE s.id IS NOT NULL), '{}') AS running
     FROM procrastinate_workers w
     LEFT JOIN worker_node n ON n.worker_id = w.id
     LEFT JOIN procrastinate_jobs j ON j.worker_id = w.id AND j.status = 'doing'
+    LEFT JOIN LATERAL jsonb_array_elements_text(
+        coalesce(j.args->'source_ids', jsonb_build_array(j.args->'source_id'))
+    ) WITH ORDINALITY AS s(id, n) ON true
     GROUP BY w.id, w.last_heartbeat, n.node, n.pid
     ORDER BY w.id
     """

@@ -3,6 +3,7 @@ Mixed into Store (store.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,8 +23,9 @@ from sentinel.store.schema import (
 
 
 class SourceReads(Reads):
-    async def source_health(self) -> dict[str, Health]:
-        """Each known source's health, to fold the next patrol's observation into."""
+    async def source_health(self, ids: Collection[str] | None = None) -> dict[str, Health]:
+        """Each known source's health (or these sources'), to fold the next patrol's
+        observation into."""
         await self.flush()
         q = select(
             source.c.id,
@@ -34,6 +36,8 @@ class SourceReads(Reads):
             source.c.had_titles,
             source.c.had_dates,
         )
+        if ids is not None:
+            q = q.where(source.c.id.in_(list(ids)))
         with translate_errors("reading source health"):
             async with self.engine.connect() as conn:
                 return {

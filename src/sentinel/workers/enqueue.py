@@ -14,7 +14,7 @@ from procrastinate.exceptions import UniqueViolation
 from procrastinate.jobs import Status
 
 from sentinel.config import Source
-from sentinel.workers.queue import QUEUE, enqueue, queue_app
+from sentinel.workers.queue import QUEUE, enqueue, job_sources, queue_app
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,16 @@ class Enqueuer:
         await self.app.close_async()
 
     async def enqueue(self, sources: Sequence[Source], *, duty_at: datetime | None) -> list[int]:
-        """One job per due source not already waiting (see queue.py for the locks)."""
-        return await enqueue(self.app, sources, duty_at=duty_at, lock=self.lock)
+        """The due sources not already waiting, in jobs of a batch each (see queue.py); the
+        jobs' ids."""
+        jobs = await enqueue(self.app, sources, duty_at=duty_at, lock=self.lock)
+        log.info(
+            "enqueued %d of %d due sources in %d jobs",
+            sum(len(job_sources(j.task_kwargs)) for j in jobs),
+            len(sources),
+            len(jobs),
+        )
+        return [j.id for j in jobs if j.id is not None]
 
     async def retry_stalled(self) -> int:
         """Put back the jobs of workers silent for `stall_timeout` (killed, or cut off)."""
@@ -47,7 +55,7 @@ class Enqueuer:
                 await self.app.job_manager.retry_job(job)
                 n += 1
             except UniqueViolation:
-                # the source was enqueued again meanwhile: that job patrols it
+                # a job of a source's own (queued before batches) enqueued again meanwhile
                 assert job.id is not None
                 await self.app.job_manager.finish_job_by_id_async(
                     job.id, status=Status.FAILED, delete_job=False
@@ -55,7 +63,7 @@ class Enqueuer:
             log.warning(
                 "job %s of a dead worker put back in the queue",
                 job.id,
-                extra={"source_id": job.task_kwargs.get("source_id")},
+                extra={"source_id": ",".join(job_sources(job.task_kwargs))},
             )
         return n
 

@@ -1,18 +1,29 @@
 """The patrol queue: procrastinate in the store's PostgreSQL database.
 
-One task, `sentinel.patrol`, takes a source id. Its jobs carry two locks:
-- queueing lock `source:<id>`: at most one job of a source waits in the queue, so a slow
-  patrol never piles up jobs behind it;
-- lock `host:<host>` (`workers.lock: host`, the default): the jobs of one host run one at a time
-  across every worker, so a host never sees more requests at once than one process's
-  politeness allows. As a source's list pages are on its host, one patrol of a source at a time
-  follows. `workers.lock: source` locks the source only: more jobs of one host at once.
+One task, `sentinel.patrol`, takes a batch of source ids: a job per source cost more than the
+patrol it ran (procrastinate's fetch and finish statements, a notification to every worker,
+the source's health and validators read one by one), so the due sources of a tick go out in
+jobs of up to BATCH sources, and a job reads its sources' state in bulk.
+
+A job's lock keeps what a lock per source or per host gave: every source (`workers.lock:
+source`) or every host (`workers.lock: host`, the default) falls in one of BUCKETS lanes by a
+stable hash, and a job holds the lock of its lane, `source-lane:<n>` or `host-lane:<n>`. The jobs
+of one lane run one at a time across every worker, so:
+- a source is patrolled by one job at a time (it is always in the same lane);
+- with `lock: host`, a host's sources are patrolled by one process at a time, so the host never
+  sees more requests at once than one process's politeness allows. Hosts sharing a lane share
+  its turn; a job runs its sources at once, each host within its own politeness.
 Either way each host's rate holds across workers (every request claims the host's next slot in
 PostgreSQL, store/hostshare.py), and its robots.txt is fetched once for all of them.
+
+No queueing lock: a source already waiting in a job is not enqueued again (the enqueuer reads
+them first, and one scheduler enqueues at a time), and a lane's later jobs wait their turn.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,6 +31,7 @@ from urllib.parse import urlsplit
 
 from procrastinate import App, PsycopgConnector
 from procrastinate.jobs import Job
+from procrastinate.types import JSONValue
 from sqlalchemy.engine import make_url
 
 from sentinel.config import Config, Source
@@ -28,11 +40,16 @@ from sentinel.store import database_url
 
 QUEUE = "patrol"
 TASK = "sentinel.patrol"
-# After enqueuing this many jobs at once the queue table's statistics are refreshed: planned on
-# the stale ones of a near-empty table, procrastinate's fetch_job takes ~1.3 s per job with
-# 10,000 waiting (it checks each candidate's lock); after ANALYZE, ~1 ms. Autovacuum would get
-# there only a minute or more later. (procrastinate issue #1242 is about the same query.)
+# After enqueuing this many sources at once the queue table's statistics are refreshed: planned
+# on the stale ones of a near-empty table, procrastinate's fetch_job took ~1.3 s per job with
+# 10,000 jobs waiting (it checks each candidate's lock); after ANALYZE, ~1 ms. Autovacuum would
+# get there only a minute or more later. (procrastinate issue #1242 is about the same query.)
 ANALYZE_AT = 500
+# Sources per job at most: what a killed worker's job does again, and how long one job runs.
+BATCH = 100
+# Lanes of the job locks: jobs running at once in the whole deployment at most (a tick's due
+# sources go out in about as many jobs, so a small tick still spreads over the workers).
+BUCKETS = 256
 
 
 def conninfo(url: str) -> str:
@@ -58,7 +75,7 @@ def queue_app(url: str, *, pool_size: int = 4) -> App:
 
 
 def register(app: App, patrol: Callable[..., Any]) -> None:
-    """The patrol task, run by `patrol(source_id=…, duty_at=…)` (workers register theirs)."""
+    """The patrol task, run by `patrol(source_ids=[…], duty_at=…)` (workers register theirs)."""
     app.task(name=TASK, queue=QUEUE, pass_context=True)(patrol)
 
 
@@ -67,39 +84,61 @@ def source_host(source: Source) -> str:
     return urlsplit(urls[0]).netloc.lower()
 
 
-def patrol_job(source: Source, *, duty_at: datetime | None, lock: str) -> Job:
-    """The job patrolling `source` (see the module docstring for its locks)."""
-    return Job(
-        id=None,
-        queue=QUEUE,
-        task_name=TASK,
-        lock=f"host:{source_host(source)}" if lock == "host" else f"source:{source.id}",
-        queueing_lock=f"source:{source.id}",
-        task_kwargs={
-            "source_id": source.id,
-            "duty_at": duty_at.isoformat() if duty_at is not None else None,
-        },
-    )
+def lane(source: Source, lock: str) -> str:
+    """The lock of the jobs that may patrol `source` (see the module docstring)."""
+    key = source_host(source) if lock == "host" else source.id
+    return f"{lock}-lane:{zlib.crc32(key.encode()) % BUCKETS}"
+
+
+def patrol_jobs(sources: Sequence[Source], *, duty_at: datetime | None, lock: str) -> list[Job]:
+    """The jobs patrolling `sources`: one per lane, or more of up to BATCH sources each."""
+    lanes: dict[str, list[str]] = defaultdict(list)
+    for s in sources:
+        lanes[lane(s, lock)].append(s.id)
+    when = duty_at.isoformat() if duty_at is not None else None
+    return [
+        Job(
+            id=None,
+            queue=QUEUE,
+            task_name=TASK,
+            lock=name,
+            queueing_lock=None,
+            task_kwargs={"source_ids": list[JSONValue](ids[i : i + BATCH]), "duty_at": when},
+        )
+        for name, ids in lanes.items()
+        for i in range(0, len(ids), BATCH)
+    ]
+
+
+def job_sources(kwargs: dict[str, Any]) -> list[str]:
+    """The source ids a job patrols (a job queued before batches carries one, `source_id`)."""
+    ids = kwargs.get("source_ids")
+    if ids is None:
+        one = kwargs.get("source_id")
+        return [str(one)] if one is not None else []
+    return [str(i) for i in ids]
 
 
 async def waiting_sources(app: App) -> set[str]:
-    """Sources with a job waiting (todo): enqueueing them again would break the queueing lock."""
+    """Sources in a job waiting to run (todo): not enqueued again."""
     rows = await app.connector.execute_query_all_async(
-        query="SELECT queueing_lock FROM procrastinate_jobs "  # type: ignore[arg-type]
-        "WHERE status = 'todo' AND queueing_lock LIKE 'source:%%'"
+        query="SELECT jsonb_array_elements_text("  # type: ignore[arg-type]
+        "coalesce(args->'source_ids', jsonb_build_array(args->'source_id'))) AS id "
+        "FROM procrastinate_jobs WHERE status = 'todo' AND task_name = %(task)s",
+        task=TASK,
     )
-    return {str(r["queueing_lock"]).removeprefix("source:") for r in rows}
+    return {str(r["id"]) for r in rows}
 
 
 async def enqueue(
     app: App, sources: Sequence[Source], *, duty_at: datetime | None, lock: str
-) -> list[int]:
-    """One job per source not already waiting; their ids."""
+) -> list[Job]:
+    """Jobs for the sources not already waiting; the jobs (with their ids)."""
     waiting = await waiting_sources(app)
-    jobs = [patrol_job(s, duty_at=duty_at, lock=lock) for s in sources if s.id not in waiting]
+    jobs = patrol_jobs([s for s in sources if s.id not in waiting], duty_at=duty_at, lock=lock)
     if not jobs:
         return []
     done = await app.job_manager.batch_defer_jobs_async(jobs)
-    if len(jobs) >= ANALYZE_AT:
+    if sum(len(job_sources(j.task_kwargs)) for j in jobs) >= ANALYZE_AT:
         await app.connector.execute_query_async(query="ANALYZE procrastinate_jobs")
-    return [j.id for j in done if j.id is not None]
+    return done

@@ -1,15 +1,18 @@
 """`sentinel worker`: runs patrol jobs from the queue until stopped.
 
-A job is one source's patrol (`Patrol.patrol_source`, as in one process). Jobs are at least once:
-a worker killed mid-job stops sending heartbeats, and after `workers.stall_timeout` a scheduler
-puts its job back in the queue for another worker. Nothing a job writes can be doubled by that:
-its story decisions are one transaction each (a killed job leaves no partial story), and the
-database keeps posts, stories, alerts and outbox rows unique.
+A job is a batch of sources (queue.py): their state read in bulk, then each source's patrol
+(`Patrol.patrol_source`, as in one process), up to `workers.concurrency` sources at once in
+the process, over the JOBS it runs at once. Jobs are at least once: a worker killed mid-job
+stops sending heartbeats, and after `workers.stall_timeout` a scheduler puts its job back in
+the queue for another worker, which patrols the whole batch again. Nothing a job writes can be
+doubled by that: its story decisions are one transaction each (a killed job leaves no partial
+story), and the database keeps posts, stories, alerts and outbox rows unique.
 
-A job's fetch and health records are written with the others every `FLUSH_EVERY` seconds, not
-each in a transaction of its own (that cost more than the rest of the queue's work per job); a
-worker killed -9 loses at most that last second of them, and the next patrol of those sources
-fetches their pages whole instead of asking for a 304, storing nothing twice.
+A job's fetch and health records are written when it ends, before it is marked done, so the
+next job of its sources reads them; a long job's are also written every `FLUSH_EVERY` seconds
+with the others'. A worker killed -9 loses the records of its running jobs since then, and the
+next patrol of those sources fetches their pages whole instead of asking for a 304, storing
+nothing twice.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ from procrastinate.worker import Worker
 from sentinel.config import Config, Source
 from sentinel.errors import SentinelError
 from sentinel.pipeline import Clock, Patrol, utcnow
-from sentinel.store.nodes import forget_node, health_of, notify_push, register_node
-from sentinel.workers.queue import QUEUE, queue_app, register, require_postgres
+from sentinel.store.nodes import forget_node, notify_push, register_node
+from sentinel.workers.queue import QUEUE, job_sources, queue_app, register, require_postgres
 
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 1.0  # seconds between writes of the jobs' fetch and health records
+# Jobs one worker runs at once: a second one fills the slots that the first one's last, slow
+# sources leave free. Their sources share the process's `concurrency` slots.
+JOBS = 2
 REGROUP_EVERY = 1.0  # seconds between looks for stories merged or split by hand
 
 
@@ -57,9 +63,10 @@ class PatrolWorker:
         self.concurrency = concurrency or cfg.settings.workers.concurrency
         self.clock = clock
         self._sources = {s.id: s for s in cfg.sources.sources}
+        self._slots = asyncio.Semaphore(self.concurrency)  # source patrols at once
         self._patrol: Patrol | None = None
         self._notes: set[asyncio.Task[None]] = set()
-        self.done = 0  # jobs finished by this process
+        self.done = 0  # source patrols finished by this process
         self._regroup_checked = -REGROUP_EVERY
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -76,7 +83,7 @@ class PatrolWorker:
                     app,
                     queues=[QUEUE],
                     name=f"{node_name()}:{os.getpid()}",
-                    concurrency=self.concurrency,
+                    concurrency=JOBS,
                     install_signal_handlers=False,
                     update_heartbeat_interval=w.heartbeat.total_seconds(),
                     stalled_worker_timeout=w.stall_timeout.total_seconds(),
@@ -130,26 +137,47 @@ class PatrolWorker:
         self._notes.add(task)
         task.add_done_callback(self._notes.discard)
 
-    async def _job(self, context: JobContext, *, source_id: str, duty_at: Any = None) -> None:
+    async def _job(
+        self,
+        context: JobContext,
+        *,
+        source_ids: list[str] | None = None,
+        source_id: str | None = None,  # a job queued before batches
+        duty_at: Any = None,
+    ) -> None:
         patrol = self._patrol
         assert patrol is not None
-        source: Source | None = self._sources.get(source_id)
-        if source is None:
-            log.warning(
-                "job for a source not in this worker's sources.yaml", extra={"source_id": source_id}
-            )
+        sources: list[Source] = []
+        for sid in job_sources({"source_ids": source_ids, "source_id": source_id}):
+            source = self._sources.get(sid)
+            if source is None:
+                log.warning(
+                    "job for a source not in this worker's sources.yaml", extra={"source_id": sid}
+                )
+            else:
+                sources.append(source)
+        if not sources:
             return
         patrol.duty_at = datetime.fromisoformat(duty_at) if duty_at else None
-        patrol._health[source_id] = await health_of(patrol.store, source_id)
         if time.monotonic() - self._regroup_checked >= REGROUP_EVERY:
             # the lead office may have merged or split stories (rare: a second late is fine)
             self._regroup_checked = time.monotonic()
             await patrol.refresh_grouping()
-        report = await patrol.patrol_source(source)
+        await patrol.preload(sources)
+        try:
+            await asyncio.gather(*(self._patrol_one(patrol, s) for s in sources))
+        finally:
+            patrol.unload(sources)
+        # written before the job is done: the next job of these sources, anywhere, reads them
+        await patrol.store.flush()
+
+    async def _patrol_one(self, patrol: Patrol, source: Source) -> None:
+        async with self._slots:
+            report = await patrol.patrol_source(source)
         self.done += 1
         log.info(
             "patrolled: %d new posts%s",
             report.posts_new,
             f" ({report.error})" if report.error else "",
-            extra={"source_id": source_id},
+            extra={"source_id": source.id},
         )
