@@ -27,7 +27,7 @@ from sentinel.extract.post import Post
 from sentinel.extract.urls import canonical_url, web_url
 from sentinel.fetch.charset import decode_html, decode_xml
 from sentinel.fetch.page import Page
-from sentinel.read.guard import GUARD_BYTES, guarded_cost
+from sentinel.read.guard import GUARD_BYTES, default_guard
 from sentinel.sources import PRESETS, resolve
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -92,7 +92,8 @@ def _extract(src: Source, body: bytes, rng: random.Random, ctype: str) -> None:
     if len(body) > GUARD_BYTES:
         # as a patrol reads it: in the guarded child, whose breach is the page's ExtractError
         try:
-            _, child_cpu[0] = guarded_cost(src.id, page.url, _extract_page, src, page)
+            _, cost = default_guard().cost(src.id, page.url, _extract_page, src, page)
+            child_cpu[0] = cost.cpu
         except ExtractError as e:
             if isinstance(e.__cause__, MemoryError | BrokenProcessPool):
                 refused[0] += 1

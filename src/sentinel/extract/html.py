@@ -54,6 +54,12 @@ _CACHE_SIZE = 4
 _CACHE_LOCK = threading.Lock()  # extraction may run in worker threads
 
 
+def forget_parsed() -> None:
+    """Let the trees kept for the last pages go (a guarded child does, after each page)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 def parse(page: Page, encoding: str | None) -> Parsed:
     key = (id(page), encoding)
     with _CACHE_LOCK:
