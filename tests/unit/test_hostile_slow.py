@@ -20,7 +20,7 @@ from sentinel.config.models import HttpSettings, Selectors, Source
 from sentinel.extract import Skipped, extract_list, items, parse_date
 from sentinel.extract.limits import MAX_ATTRS, MAX_DEPTH, MAX_FEED_TAGS, MAX_FOSTERED, MAX_ITEMS
 from sentinel.extract.tame import tame_html
-from sentinel.extract.text import block_text
+from sentinel.extract.text import SHORT_NODES, block_text
 from sentinel.fetch import Fetcher
 from sentinel.fetch.page import FetchPolicy, Page
 from sentinel.read import guard, pages
@@ -282,4 +282,22 @@ def test_a_feed_author_of_170kb_is_searched_for_an_address_in_one_pass() -> None
     assert [(p.title, p.author) for p in posts] == [
         ("first", "bruce.porter" + "x" * 52 + " (Bruce)"),
         ("second", "tim@japancorp.net (Tim)"),
+    ]
+
+
+def test_nested_date_cells_are_read_no_further_than_a_cell() -> None:
+    # python -m fuzz: a mutated gov_list page left one list item holding 511 nested elements
+    # the preset's date cells match (`span, em, i, font, b, td, div, p`), each around 517 KB
+    # of text; reading each one's whole text to find it too long for a date took 3 s. A cell
+    # is read until it is longer than a date cell or has more nodes than SHORT_NODES.
+    src = resolve(Source(id="g", kind="html", url=f"{BASE}/list.html", preset="gov_list"))
+    nest = "<div>" * 500 + "正文" * 250_000
+    stuffed = "<b></b>" * SHORT_NODES + "2026-11-18"
+    body = (
+        f"<ul><li><a href='/1'>县政府召开常务会议</a>{nest}<span>2026-11-19</span></li></ul>"
+        f"<ul><li><a href='/2'>乡镇动态</a><span>{stuffed}</span></li></ul>"
+    )
+    posts = extract_list(src, page(body.encode()))
+    assert [(p.title, p.published_at and p.published_at.date().isoformat()) for p in posts] == [
+        ("县政府召开常务会议", "2026-11-19")
     ]
