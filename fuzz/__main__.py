@@ -1,7 +1,9 @@
-"""`python -m fuzz [--minutes 10] [--corpus DIR] [--config DIR] [--findings DIR] [--seed N]`
+"""`python -m fuzz [--minutes 10] [--corpus DIR] [--config DIR] [--findings DIR] [--seed N]
+[--only TARGET ...] [--slow 2] [--memory 300]`
 
 Runs until the time is up, then prints what it tried: inputs per target, the slowest input,
-the peak memory, and the findings saved. Exits 1 when it saved any.
+the largest memory peak of one call (this process's, or the guarded child's for a page over
+256 KB), and the findings saved. Exits 1 when it saved any.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import signal
 import sys
 import time
@@ -69,8 +70,29 @@ def _seeds(corpus: Path | None, shipped: Path) -> dict[str, list[bytes]]:
     return seeds
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status(key: str) -> int:
+    """One of this process's sizes from /proc/self/status (VmRSS, VmHWM), in bytes."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> bool:
+    """Start VmHWM (the resident peak) again from the current size, so that the peak after an
+    input is that input's: the process's lifetime peak (ru_maxrss) hides every input that
+    stays under the largest before it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**20:.0f} MB"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,14 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--findings", type=Path, default=ROOT / "fuzz" / "findings")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--only", nargs="*", help="target names (default: all)")
+    parser.add_argument(
+        "--slow", type=float, default=SLOW, help="seconds of CPU over which an input is saved"
+    )
+    parser.add_argument(
+        "--memory", type=float, default=MEMORY >> 20, help="MB over which an input is saved"
+    )
     args = parser.parse_args(argv)
 
     import logging
 
     logging.disable(logging.CRITICAL)  # the entry points log what they skip; not news here
     from fuzz.mutate import CONFIG_SNIPPETS, LOL, PAGE_SNIPPETS, mutate
-    from fuzz.targets import Finding, child_cpu, refused, targets
-    from sentinel.read.guard import GUARD_BYTES
+    from fuzz.targets import Finding, child, forget_child, targets
+    from sentinel.read.guard import GUARD_BYTES, GUARD_MEMORY
 
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
@@ -98,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPROF, _interrupt)
     tried: Counter[str] = Counter()
     slowest = (0.0, "", "")
+    biggest = (0, "", "")  # the largest per-call peak of an input read (not refused)
+    refused = 0
     findings = 0
-    baseline = _rss_mb()
+    baseline = _status("VmRSS")
     deadline = time.monotonic() + args.minutes * 60
     print(
         f"fuzz: seed {seed}, {sum(map(len, seeds.values()))} seeds, targets: "
@@ -116,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             data = mutate(base, rng, PAGE_SNIPPETS, PAGE_CAP)
         call_rng = random.Random(rng.random())
-        before_rss = _rss_mb()
         problem = None
+        forget_child()
+        resettable = _reset_peak()
+        before = _status("VmRSS") if resettable else _status("VmHWM")
         signal.setitimer(signal.ITIMER_PROF, HARD_STOP)
-        child_cpu[0] = 0.0
         started = time.process_time()
         try:
             target.run(data, call_rng)
@@ -133,16 +164,23 @@ def main(argv: list[str] | None = None) -> int:
             problem = "escaped:\n" + "".join(traceback.format_exception(e))
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
-        took = time.process_time() - started + child_cpu[0]
-        grew = (_rss_mb() - before_rss) * 1024 * 1024
+        took = time.process_time() - started + child.cpu
+        # this process's peak over where it stood, or the guarded child's for a big page
+        grew = max(_status("VmHWM") - before, child.peak)
         tried[target.name] += 1
         digest = hashlib.sha1(data).hexdigest()[:12]
         if took > slowest[0]:
             slowest = (took, target.name, digest)
-        if problem is None and took > SLOW:
+        if child.refused:
+            refused += 1
+        elif grew > biggest[0]:
+            biggest = (grew, target.name, digest)
+        if problem is None and child.ended is not None:
+            problem = f"the guarded child ended: {child.ended}"
+        if problem is None and took > args.slow:
             problem = f"slow: {took:.2f} s of CPU"
-        if problem is None and grew > MEMORY:
-            problem = f"memory: peak grew by {grew / 2**20:.0f} MB"
+        if problem is None and grew > args.memory * 2**20:
+            problem = f"memory: peak grew by {_mb(grew)}"
         if problem is not None:
             findings += 1
             args.findings.mkdir(parents=True, exist_ok=True)
@@ -156,8 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(tried.values())
     print(f"inputs tried: {total:,} ({', '.join(f'{k} {v:,}' for k, v in sorted(tried.items()))})")
     print(f"slowest input: {slowest[0]:.3f} s of CPU ({slowest[1]}, {slowest[2]})")
-    print(f"peak memory: {_rss_mb():.0f} MB RSS (at start: {baseline:.0f} MB)")
-    print(f"pages over {GUARD_BYTES >> 10} KB refused by the guarded child: {refused[0]}")
+    print(f"peak memory of one call: {_mb(biggest[0])} ({biggest[1]}, {biggest[2]})")
+    print(
+        f"pages over {GUARD_BYTES >> 10} KB refused by the guarded child at its "
+        f"{GUARD_MEMORY >> 20} MB per page: {refused}"
+    )
+    print(f"this process: {_mb(_status('VmRSS'))} resident at the end (at start: {_mb(baseline)})")
     print(f"findings: {findings}" + (f", saved under {args.findings}" if findings else ""))
     return 1 if findings else 0
 

@@ -27,7 +27,7 @@ from sentinel.extract.post import Post
 from sentinel.extract.urls import canonical_url, web_url
 from sentinel.fetch.charset import decode_html, decode_xml
 from sentinel.fetch.page import Page
-from sentinel.read.guard import GUARD_BYTES, guarded_cost
+from sentinel.read.guard import GUARD_BYTES, PageTooBig, default_guard
 from sentinel.sources import PRESETS, resolve
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -81,10 +81,21 @@ def check_post(post: Post) -> None:
         when.astimezone(UTC)
 
 
-# CPU seconds the guarded child spent on the last input (the loop adds it to its own count),
-# and the pages the child refused (over its memory or CPU limit) so far.
-child_cpu = [0.0]
-refused = [0]
+@dataclass
+class Child:
+    """What the guarded child did with the last input (the loop adds it to its own figures)."""
+
+    cpu: float = 0.0  # seconds
+    peak: int = 0  # bytes of resident memory over what the child held before the page
+    refused: bool = False  # over the child's memory for one page: the page's ExtractError
+    ended: str | None = None  # why the child ended during the page (its CPU budget, a crash)
+
+
+child = Child()
+
+
+def forget_child() -> None:
+    child.cpu, child.peak, child.refused, child.ended = 0.0, 0, False, None
 
 
 def _extract(src: Source, body: bytes, rng: random.Random, ctype: str) -> None:
@@ -92,11 +103,17 @@ def _extract(src: Source, body: bytes, rng: random.Random, ctype: str) -> None:
     if len(body) > GUARD_BYTES:
         # as a patrol reads it: in the guarded child, whose breach is the page's ExtractError
         try:
-            _, child_cpu[0] = guarded_cost(src.id, page.url, _extract_page, src, page)
+            _, cost = default_guard().cost(src.id, page.url, _extract_page, src, page)
         except ExtractError as e:
-            if isinstance(e.__cause__, MemoryError | BrokenProcessPool):
-                refused[0] += 1
+            cause = e.__cause__
+            if isinstance(cause, MemoryError):
+                child.refused = True
+                if isinstance(cause, PageTooBig):
+                    child.cpu, child.peak = cause.cost.cpu, cause.cost.peak or 0
+            elif isinstance(cause, BrokenProcessPool):
+                child.ended = str(e)
             raise
+        child.cpu, child.peak = cost.cpu, cost.peak or 0
     else:
         _extract_page(src, page)
 

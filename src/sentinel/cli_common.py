@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,11 +32,24 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print stable JSON.")]
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     try:
-        import uvloop
+        try:
+            import uvloop
 
-        return uvloop.run(coro)  # type: ignore[no-any-return]
-    except ImportError:  # pragma: no cover - uvloop is absent on Windows
-        return asyncio.run(coro)
+            return uvloop.run(coro)  # type: ignore[no-any-return]
+        except ImportError:  # pragma: no cover - uvloop is absent on Windows
+            return asyncio.run(coro)
+    finally:
+        stop_reading()
+
+
+def stop_reading() -> None:
+    """Stop the child that reads big pages, when this command started one (read/guard.py):
+    the command's end, not the interpreter's, decides when it goes, and a page it is reading
+    is finished first (at most the guard's CPU budget). A command that read no page never
+    imported the guard, and does not now."""
+    guard = sys.modules.get("sentinel.read.guard")
+    if guard is not None:
+        guard.shutdown()
 
 
 def with_store(cfg: Config, work: Callable[[Store], Awaitable[T]]) -> T:

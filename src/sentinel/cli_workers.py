@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from sentinel.cli_common import stop_reading
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, SentinelError
 
@@ -62,6 +63,8 @@ def worker(
     except SentinelError as e:
         typer.echo(f"sentinel: {e}", err=True)
         raise typer.Exit(1) from e
+    finally:
+        stop_reading()
 
 
 async def _work(cfg: Config, concurrency: int | None) -> None:

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from sentinel.config import Config, load_config
+from sentinel.fetch import Fetcher
 from sentinel.pipeline import Patrol
-from tests.fixtures.sites import publish, write_config
+from sentinel.read import LocalReader
+from sentinel.read.guard import Guard
+from tests.fixtures.sites import PORTAL_ITEMS, portal_list, publish, write_config
 from tests.servers import LocalSite
 
 LONG_ID = "x" * 3000
@@ -55,3 +58,52 @@ async def test_a_hostile_json_page_costs_its_one_bad_item(
     skipped_url = site.url(f"/board/detail?id={LONG_ID[:100]}")
     assert status.health_reason.startswith(f"1 item(s) skipped: {skipped_url}")
     assert "URL of 3" in status.health_reason
+
+
+PAGE_CPU = 0.05  # seconds: the test's budget; the heavy feed takes ~0.8 s, the big list ~4 ms
+
+
+def broken_feed(items: int = 1000) -> str:
+    """A 1.3 MB feed that is not XML (a bare `&`): feedparser's tolerant parse, ~0.8 s."""
+    entries = "".join(
+        f"<item><title>明光{i} & 县</title><link>http://a.example.cn/n/{i}.html</link>"
+        f"<description>{'正文' * 200}</description>"
+        "<pubDate>Mon, 16 Nov 2026 01:00:00 +0000</pubDate></item>"
+        for i in range(items)
+    )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
+        f"{entries}</channel></rss>"
+    )
+
+
+async def test_a_page_over_the_cpu_budget_is_its_sources_error_and_the_others_are_stored(
+    site: LocalSite, tmp_path: Path, db_url: str
+) -> None:
+    publish(site)
+    site.serve("/feed.xml", broken_feed(), content_type="application/rss+xml")
+    # big too: read in the same child, maybe queued behind the feed when it ends the child
+    site.serve("/gov/list.html", portal_list() + f"<!--{'x' * 270_000}-->")
+    cfg = load_config(write_config(tmp_path / "cfg", site))
+    budget = Guard(cpu=PAGE_CPU)
+    try:
+        async with Fetcher(cfg.settings.http) as fetcher:
+            reader = LocalReader(fetcher, guard=budget)
+            async with await Patrol.open(cfg, database_url=db_url, reader=reader) as patrol:
+                report = await patrol.run()
+                by_id = {r.source_id: r for r in report.sources}
+                feed = by_id.pop("feed")
+                assert not feed.ok and feed.error_kind == "ExtractError"
+                assert feed.url == site.url("/feed.xml")
+                assert f"page reading stopped (over 300 MB or {PAGE_CPU:g} s of CPU)" in (
+                    feed.error or ""
+                )
+                assert all(r.ok for r in by_id.values()), [r.error for r in by_id.values()]
+                posts = await patrol.store.posts()
+                stored = {p.source_id for p in posts}
+                status = {s.source_id: s for s in await patrol.store.sources_status()}
+    finally:
+        budget.shutdown()
+    assert stored == {"forum", "portal", "tw", "api"}
+    assert "page reading stopped" in (status["feed"].last_error or "")
+    assert status["portal"].items_last == len(PORTAL_ITEMS)

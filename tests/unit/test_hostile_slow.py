@@ -7,9 +7,12 @@ assert is what the bounds leave: how many attributes, items and posts are kept.
 
 from __future__ import annotations
 
+import gzip
 import multiprocessing
 from datetime import UTC, datetime
+from pathlib import Path
 
+import feedparser.mixin
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
@@ -17,7 +20,7 @@ from sentinel.config.models import HttpSettings, Selectors, Source
 from sentinel.extract import Skipped, extract_list, items, parse_date
 from sentinel.extract.limits import MAX_ATTRS, MAX_DEPTH, MAX_FEED_TAGS, MAX_FOSTERED, MAX_ITEMS
 from sentinel.extract.tame import tame_html
-from sentinel.extract.text import block_text
+from sentinel.extract.text import SHORT_NODES, block_text
 from sentinel.fetch import Fetcher
 from sentinel.fetch.page import FetchPolicy, Page
 from sentinel.read import guard, pages
@@ -149,7 +152,61 @@ def test_a_feed_of_900kb_of_tags_is_cut_for_feedparser() -> None:
     skipped: list[Skipped] = []
     posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"), skipped)
     assert [p.title for p in posts] == ["first"]
-    assert [s.reason for s in skipped] == [f"more than {MAX_FEED_TAGS} tags: the rest not read"]
+    assert [s.reason for s in skipped] == [FEED_CUT]
+
+
+FEED_CUT = f"more than {MAX_FEED_TAGS} tags (12 `&` counting as one): the rest not read"
+HOSTILE = Path(__file__).parents[1] / "fixtures" / "hostile"
+
+
+def test_a_mutated_big5_feed_of_22k_tags_is_cut_for_feedparser() -> None:
+    # python -m fuzz: a corpus Big5 feed with runs of it repeated (1 MB, 22k tags, 2,263
+    # items). Not UTF-8, so feedparser reads it: strictly until it breaks, then again
+    # tolerantly; at 20,000 tags that took 1.7 s of CPU
+    body = gzip.decompress((HOSTILE / "rss-16b8fb1bf273.xml.gz").read_bytes())
+    skipped: list[Skipped] = []
+    posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"), skipped)
+    assert len(posts) == 6 and posts[0].title == "新年快樂"
+    assert [s.reason for s in skipped] == [FEED_CUT]
+    assert MAX_FEED_TAGS == 10_000
+
+
+def test_a_megabyte_of_bare_ampersands_is_cut_for_feedparser() -> None:
+    # each `&` starts a piece of text feedparser handles in Python: 1 MB of "& " took 2 s
+    body = (
+        b'<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>first</title><link>http://x.cn/1</link><description>"
+        + b"& "
+        * 500_000
+        + b"</description></item><item><title>second</title><link>http://x.cn/2</link>"
+        b"</item></channel></rss>"
+    )
+    skipped: list[Skipped] = []
+    posts = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"), skipped)
+    assert [p.title for p in posts] == ["first"]
+    assert [s.reason for s in skipped] == [FEED_CUT]
+
+
+def test_feedparser_leaves_the_html_of_entries_to_us(monkeypatch: pytest.MonkeyPatch) -> None:
+    # python -m fuzz: a feed of 20 items whose descriptions held 36k escaped tags took 2.2 s,
+    # four fifths of it in feedparser's HTML sanitizer and relative-URL resolver, which run
+    # over every entry's HTML. Sentinel reads the text of it (script and style left out) and
+    # no URL in it, so neither runs: the same posts from every corpus feed, in half the CPU.
+    def never(*args: object) -> str:
+        raise AssertionError("feedparser ran its HTML pass")
+
+    monkeypatch.setattr(feedparser.mixin, "_sanitize_html", never)
+    monkeypatch.setattr(feedparser.mixin, "resolve_relative_uris", never)
+    html = (
+        '&lt;p&gt;正文&lt;a href="/x"&gt;链接&lt;/a&gt;&lt;script&gt;x()&lt;/script&gt;&lt;/p&gt;'
+    )
+    body = (
+        '<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>一</title><link>http://x.cn/1</link><description>{html}</description>"
+        "</item></channel></rss>"
+    ).encode("gbk")
+    (post,) = extract_list(FEED, page(body, f"{BASE}/feed.xml", "application/rss+xml"))
+    assert post.body == "正文链接"
 
 
 def test_year_one_is_no_date_however_it_is_written() -> None:
@@ -225,4 +282,22 @@ def test_a_feed_author_of_170kb_is_searched_for_an_address_in_one_pass() -> None
     assert [(p.title, p.author) for p in posts] == [
         ("first", "bruce.porter" + "x" * 52 + " (Bruce)"),
         ("second", "tim@japancorp.net (Tim)"),
+    ]
+
+
+def test_nested_date_cells_are_read_no_further_than_a_cell() -> None:
+    # python -m fuzz: a mutated gov_list page left one list item holding 511 nested elements
+    # the preset's date cells match (`span, em, i, font, b, td, div, p`), each around 517 KB
+    # of text; reading each one's whole text to find it too long for a date took 3 s. A cell
+    # is read until it is longer than a date cell or has more nodes than SHORT_NODES.
+    src = resolve(Source(id="g", kind="html", url=f"{BASE}/list.html", preset="gov_list"))
+    nest = "<div>" * 500 + "正文" * 250_000
+    stuffed = "<b></b>" * SHORT_NODES + "2026-11-18"
+    body = (
+        f"<ul><li><a href='/1'>县政府召开常务会议</a>{nest}<span>2026-11-19</span></li></ul>"
+        f"<ul><li><a href='/2'>乡镇动态</a><span>{stuffed}</span></li></ul>"
+    )
+    posts = extract_list(src, page(body.encode()))
+    assert [(p.title, p.published_at and p.published_at.date().isoformat()) for p in posts] == [
+        ("县政府召开常务会议", "2026-11-19")
     ]

@@ -21,7 +21,7 @@ from sentinel.extract.post import Post
 from sentinel.extract.select import first, href, read, spec
 from sentinel.extract.status import read_status
 from sentinel.extract.tame import tame_html
-from sentinel.extract.text import block_text, collapse, inline_text
+from sentinel.extract.text import block_text, collapse, inline_text, short_text
 from sentinel.extract.urls import web_url
 from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import Page
@@ -52,6 +52,12 @@ class Parsed:
 _CACHE: OrderedDict[tuple[int, str | None], tuple[Page, Parsed]] = OrderedDict()
 _CACHE_SIZE = 4
 _CACHE_LOCK = threading.Lock()  # extraction may run in worker threads
+
+
+def forget_parsed() -> None:
+    """Let the trees kept for the last pages go (a guarded child does, after each page)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def parse(page: Page, encoding: str | None) -> Parsed:
@@ -119,7 +125,9 @@ def scan_date(
         return None
     s = spec(selector)
     for el in node.css(s.css) if s.css else [node]:
-        text = collapse(el.attributes.get(s.attr) or "") if s.attr else inline_text(el)
+        text = (
+            collapse(el.attributes.get(s.attr) or "") if s.attr else short_text(el, _DATE_CELL_LEN)
+        )
         if not text or len(text) > _DATE_CELL_LEN or _DATE_CELL.sub("", text):
             continue
         found = parse_date(text, now, fmt=fmt)

@@ -13,10 +13,17 @@ from datetime import UTC, datetime, timedelta
 # (and recorded) so a 100k-item feed costs a bounded parse, not seconds.
 MAX_ITEMS = 1000
 # Tags of a feed handed to feedparser (well-formed UTF-8 feeds take the lxml path, which has
-# no such cost): its tolerant parser spends ~15-25 µs on each; 900 KB of <div> took 2.5 s.
-MAX_FEED_TAGS = 20_000
+# no such cost). It spends 20-50 µs on each tag and 2-4 µs on each piece of text an `&` starts,
+# twice when its strict parse fails part way and it starts again with its tolerant one: 900 KB
+# of <div> took 2.5 s, a mutated Big5 feed of 20k tags 1.7 s, 1 MB of "& " 2 s. So an `&`
+# counts as a twelfth of a tag. A thousand plain items take under 10,000 tags.
+MAX_FEED_TAGS = 10_000
+AMPERSANDS_PER_TAG = 12
 # CPU seconds extraction may spend in its per-item loop on one page; checked between items.
-PAGE_BUDGET = 2.0
+# Decoding, bounding and parsing a 1 MB page before the loop take up to ~0.7 s, and a page is
+# to cost under 2 s in all: items nested in each other (rows of 500 nested tables over 130k
+# empty tags) make each item's selectors search the rest of the page, 1.6 s for 900 KB.
+PAGE_BUDGET = 1.0
 # Attributes one element keeps before the HTML parser sees it: lexbor checks each new name
 # against the element's others, so 100k distinct names took 23 s (quadratic).
 MAX_ATTRS = 256

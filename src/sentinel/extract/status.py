@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborNode
 
+from sentinel.extract.text import short_text
+
 REPLIED = "已回复"
 UNREPLIED = "未回复"
 IN_PROGRESS = "办理中"
@@ -39,9 +41,6 @@ _WORDS: tuple[tuple[str, str], ...] = (
 # A status cell is a label ("状态：已回复"), never a sentence: a title such as
 # "反映问题一个月仍未回复" must not be read as the message's status.
 _MAX_LEN = 12
-# Nodes of one candidate read before it is judged not a label: the css matches every element
-# of a nest, and reading each one's whole text was quadratic (38k nested <div>: 4.5 s).
-_MAX_NODES = 64
 
 
 def status_of(text: str) -> str | None:
@@ -58,23 +57,7 @@ def status_of(text: str) -> str | None:
 def read_status(item: LexborNode, css: str) -> str | None:
     """The first element `css` matches in the item whose short text names a status."""
     for el in item.css(css):
-        found = status_of(_label_text(el))
+        found = status_of(short_text(el, _MAX_LEN) or "")
         if found is not None:
             return found
     return None
-
-
-def _label_text(el: LexborNode) -> str:
-    """The element's text with whitespace dropped, or "" once it is longer than a label."""
-    text: list[str] = []
-    size = 0
-    for count, n in enumerate(el.traverse(include_text=True)):
-        if count > _MAX_NODES:
-            return ""
-        if n.tag == "-text":
-            piece = "".join((n.text_content or "")[: _MAX_LEN * 64].split())
-            size += len(piece)
-            if size > _MAX_LEN:
-                return ""
-            text.append(piece)
-    return "".join(text)

@@ -20,7 +20,7 @@ from sentinel.extract.post import Post
 from sentinel.fetch import Fetcher
 from sentinel.fetch.charset import decode_html
 from sentinel.fetch.page import FetchPolicy, Page, Validators
-from sentinel.read.guard import GUARD_BYTES, guarded_async
+from sentinel.read.guard import GUARD_BYTES, Guard, default_guard
 from sentinel.sources.health import looks_blocked
 
 # Pages larger than this are decoded and extracted in a guarded child process (guard.py), so a
@@ -79,15 +79,18 @@ async def read_list(
     *,
     first: bool,
     more: bool,
+    guard: Guard | None = None,
 ) -> ListRead:
     """Fetch and extract one list page. `first`: the source's first page (a wall is looked
-    for there); `more`: the patrol would follow a next page."""
+    for there); `more`: the patrol would follow a next page. A big page is extracted by
+    `guard` (by default the process's)."""
     page = await fetcher.get(url, policy=policy, validators=validators)
     if page.not_modified:
         return ListRead(page=page, posts=[])
     if len(page.body) > OFF_LOOP_BYTES:
         try:
-            return await guarded_async(src.id, page.url, _list_read, src, page, first, more)
+            guard = guard or default_guard()
+            return await guard.run(src.id, page.url, _list_read, src, page, first, more)
         except ExtractError as e:
             return ListRead(page=page, posts=[], error=e)
     return _list_read(src, page, first, more)
@@ -114,7 +117,12 @@ def _list_read(src: Source, page: Page, first: bool, more: bool) -> ListRead:
 
 
 async def read_details(
-    fetcher: Fetcher, src: Source, policy: FetchPolicy, posts: Sequence[Post]
+    fetcher: Fetcher,
+    src: Source,
+    policy: FetchPolicy,
+    posts: Sequence[Post],
+    *,
+    guard: Guard | None = None,
 ) -> list[DetailRead]:
     """Each post's own page, at once; a failure keeps the list's version of that post."""
 
@@ -122,7 +130,9 @@ async def read_details(
         try:
             page = await fetcher.get(post.url, policy=policy)
             if len(page.body) > OFF_LOOP_BYTES:
-                done = await guarded_async(src.id, page.url, extract_detail, src, page, post)
+                done = await (guard or default_guard()).run(
+                    src.id, page.url, extract_detail, src, page, post
+                )
             else:
                 done = extract_detail(src, page, post)
             return DetailRead(post=done, page=page)
@@ -136,10 +146,12 @@ async def read_details(
 
 
 class LocalReader:
-    """Reads in this process, with the patrol's own Fetcher (which it does not close)."""
+    """Reads in this process, with the patrol's own Fetcher (which it does not close), big
+    pages in `guard`'s child (by default the process's, which the process stops at its end)."""
 
-    def __init__(self, fetcher: Fetcher) -> None:
+    def __init__(self, fetcher: Fetcher, guard: Guard | None = None) -> None:
         self.fetcher = fetcher
+        self.guard = guard
 
     async def read_list(
         self,
@@ -151,12 +163,14 @@ class LocalReader:
         first: bool,
         more: bool,
     ) -> ListRead:
-        return await read_list(self.fetcher, src, policy, url, validators, first=first, more=more)
+        return await read_list(
+            self.fetcher, src, policy, url, validators, first=first, more=more, guard=self.guard
+        )
 
     async def read_details(
         self, src: Source, policy: FetchPolicy, posts: Sequence[Post]
     ) -> list[DetailRead]:
-        return await read_details(self.fetcher, src, policy, posts)
+        return await read_details(self.fetcher, src, policy, posts, guard=self.guard)
 
     async def aclose(self) -> None:
         return None

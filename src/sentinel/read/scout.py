@@ -18,6 +18,7 @@ from typing import Any
 
 from sentinel.config.models import HttpSettings
 from sentinel.fetch import Fetcher
+from sentinel.read import guard
 from sentinel.read.pages import read_details, read_list
 from sentinel.read.wire import frame, pack_error, read_frame
 
@@ -76,11 +77,14 @@ def main() -> None:
     )
     fd = int(sys.argv[1])
     try:
-        import uvloop
-    except ImportError:
-        asyncio.run(serve(fd))
-    else:
-        uvloop.run(serve(fd))
+        try:
+            import uvloop
+        except ImportError:
+            asyncio.run(serve(fd))
+        else:
+            uvloop.run(serve(fd))
+    finally:
+        guard.shutdown()  # the scout's own child for big pages, if it started one
 
 
 if __name__ == "__main__":
