@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sentinel.cli import app
+from tests.cli_kit import invoke
 from tests.fixtures.sites import publish, write_config
 from tests.servers import LocalSite
 
@@ -20,11 +19,6 @@ def env(site: LocalSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("SENTINEL_CONFIG_DIR", str(cfg))
     monkeypatch.setenv("SENTINEL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
     return cfg
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_check_ok_and_errors(env: Path) -> None:

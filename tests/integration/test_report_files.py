@@ -4,7 +4,6 @@ tables and charts — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import subprocess
@@ -16,34 +15,17 @@ import pytest
 from typer.testing import CliRunner
 
 from sentinel.cli import app
-from sentinel.config import load_config
-from sentinel.pipeline import Patrol
-from tests.fixtures.sites import publish, write_config
+from tests.cli_kit import invoke, patrolled_county
 from tests.servers import LocalSite
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 POPPLER = shutil.which("pdftotext") is not None
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def env(site: LocalSite, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    publish(site)
-    cfg_dir = write_config(tmp_path / "cfg", site)
-    monkeypatch.setenv("SENTINEL_CONFIG_DIR", str(cfg_dir))
-    monkeypatch.setenv("SENTINEL_DATABASE_URL", db_url)
     monkeypatch.setenv("SENTINEL_NOW", "2026-11-23T13:00:00+08:00")  # claims are late by now
-
-    async def patrol() -> None:
-        cfg = load_config(cfg_dir)
-        async with await Patrol.open(cfg, database_url=db_url, clock=lambda: T0) as p:
-            await p.run()
-
-    asyncio.run(patrol())
+    patrolled_county(site, tmp_path / "cfg", db_url, monkeypatch, T0)
     assert invoke("sweep")[0] == 0  # late claims, charged: the on-time chart has bars
     return tmp_path
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sentinel.cli import app
 from sentinel.config import load_config
 from sentinel.pipeline import Patrol, try_source
+from tests.cli_kit import invoke
 from tests.fixtures.sites import KEYWORDS, SENTINEL, publish, write_config
 from tests.servers import LocalSite
 
@@ -138,11 +137,6 @@ def cfg_dir(site: LocalSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SENTINEL_CONFIG_DIR", str(cfg))
     monkeypatch.setenv("SENTINEL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
     return cfg
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_sources_add_keeps_comments_and_loads(site: LocalSite, cfg_dir: Path) -> None:

@@ -9,37 +9,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from typer.testing import CliRunner
 
-from sentinel.cli import app
 from sentinel.config import load_config
 from sentinel.pipeline import Patrol
+from tests.cli_kit import invoke, patrolled_county
 from tests.fixtures.sites import publish, write_config
 from tests.servers import LocalSite
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), input=stdin)
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def env(site: LocalSite, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    publish(site)
-    cfg_dir = write_config(tmp_path / "cfg", site)
-    monkeypatch.setenv("SENTINEL_CONFIG_DIR", str(cfg_dir))
-    monkeypatch.setenv("SENTINEL_DATABASE_URL", db_url)
     monkeypatch.setenv("SENTINEL_NOW", T0.isoformat())
-
-    async def patrol() -> None:
-        cfg = load_config(cfg_dir)
-        async with await Patrol.open(cfg, database_url=db_url, clock=lambda: T0) as p:
-            await p.run()
-
-    asyncio.run(patrol())
-    return cfg_dir
+    return patrolled_county(site, tmp_path / "cfg", db_url, monkeypatch, T0)
 
 
 def at(monkeypatch: pytest.MonkeyPatch, hhmm: str, day: int = 23) -> None:
