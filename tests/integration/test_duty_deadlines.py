@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from sentinel.daemon import Daemon, load_checked
+from sentinel.workflow.service import Workflow
 from tests.daemon_kit import TZ, Clock, MailServer, write_county
 from tests.fixtures.sites import publish
 from tests.servers import LocalSite
@@ -30,6 +32,26 @@ def daemon(config: Path, tmp_path: Path, clock: Clock) -> Daemon:
         clock=clock,
         env={},
     )
+
+
+@asynccontextmanager
+async def first_tick(
+    site: LocalSite, mail: MailServer, tmp_path: Path, clock: Clock, user: tuple[str, str, str]
+) -> AsyncIterator[tuple[Daemon, Workflow]]:
+    """The county's daemon after its first tick at `clock`, with one user (login, role,
+    department) to act."""
+    from sentinel.workflow.service import Workflow
+
+    publish(site)
+    config = write_county(tmp_path / "cfg", site, mail.port)
+    async with daemon(config, tmp_path, clock) as d:
+        await d.tick()
+        flow = Workflow(d.patrol.store, d.cfg.settings)
+        login, role, department = user
+        await flow.add_user(
+            login, role=role, department=department, name=login, password="secret-pw", at=TEN
+        )
+        yield d, flow
 
 
 def plain(mail: MailServer, subject: str, to: str) -> str:
@@ -81,18 +103,10 @@ async def test_late_claims_are_charged_to_the_department_that_held_the_alert(
     site: LocalSite, mail: MailServer, tmp_path: Path
 ) -> None:
     from sentinel.workflow.reports import assessment
-    from sentinel.workflow.service import Workflow
 
-    publish(site)
-    config = write_county(tmp_path / "cfg", site, mail.port)
     clock = Clock(TEN + timedelta(seconds=40))
-    async with daemon(config, tmp_path, clock) as d:
-        await d.tick()
+    async with first_tick(site, mail, tmp_path, clock, ("boss", "lead", "lead")) as (d, flow):
         store = d.patrol.store
-        flow = Workflow(store, d.cfg.settings)
-        await flow.add_user(
-            "boss", role="lead", department="lead", name="boss", password="secret-pw", at=TEN
-        )
         alerts = {a.topic_id: a for a in await store.alerts()}
         # the lead office names the owner of the fees alert before its deadline: not late
         early = await flow.act(
@@ -142,19 +156,11 @@ async def test_late_claims_are_charged_to_the_department_that_held_the_alert(
 async def test_refusals_show_the_extension_window_in_local_time(
     site: LocalSite, mail: MailServer, tmp_path: Path
 ) -> None:
-    from sentinel.workflow.service import Workflow
     from sentinel.workflow.states import TransitionError
 
-    publish(site)
-    config = write_county(tmp_path / "cfg", site, mail.port)
     clock = Clock(TEN)
-    async with daemon(config, tmp_path, clock) as d:
-        await d.tick()
+    async with first_tick(site, mail, tmp_path, clock, ("wang", "officer", "zrzy")) as (d, flow):
         store = d.patrol.store
-        flow = Workflow(store, d.cfg.settings)
-        await flow.add_user(
-            "wang", role="officer", department="zrzy", name="wang", password="secret-pw", at=TEN
-        )
         [land] = [a for a in await store.alerts() if a.topic_id == "land"]
         await flow.act(land.id, "claim", "wang", at=TEN + timedelta(minutes=20))
         # claimed Monday 10:20: the window to ask closes three working days later, 10:20 local
@@ -170,18 +176,9 @@ async def test_refusals_show_the_extension_window_in_local_time(
 async def test_a_reminder_names_the_overdue_step_instead_of_asking_for_a_claim(
     site: LocalSite, mail: MailServer, tmp_path: Path
 ) -> None:
-    from sentinel.workflow.service import Workflow
-
-    publish(site)
-    config = write_county(tmp_path / "cfg", site, mail.port)
     clock = Clock(TEN + timedelta(seconds=40))
-    async with daemon(config, tmp_path, clock) as d:
-        await d.tick()
+    async with first_tick(site, mail, tmp_path, clock, ("boss", "lead", "lead")) as (d, flow):
         store = d.patrol.store
-        flow = Workflow(store, d.cfg.settings)
-        await flow.add_user(
-            "boss", role="lead", department="lead", name="boss", password="secret-pw", at=TEN
-        )
         fees = next(a for a in await store.alerts() if a.topic_id == "fees")
         claimed = await flow.act(
             fees.id, "designate", "boss", at=TEN + timedelta(minutes=30), target_department="town"
