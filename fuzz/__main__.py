@@ -70,27 +70,6 @@ def _seeds(corpus: Path | None, shipped: Path) -> dict[str, list[bytes]]:
     return seeds
 
 
-def _status(key: str) -> int:
-    """One of this process's sizes from /proc/self/status (VmRSS, VmHWM), in bytes."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _reset_peak() -> bool:
-    """Start VmHWM (the resident peak) again from the current size, so that the peak after an
-    input is that input's: the process's lifetime peak (ru_maxrss) hides every input that
-    stays under the largest before it."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
 def _mb(n: float) -> str:
     return f"{n / 2**20:.0f} MB"
 
@@ -117,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     from fuzz.mutate import CONFIG_SNIPPETS, LOL, PAGE_SNIPPETS, mutate
     from fuzz.targets import Finding, child, forget_child, targets
     from sentinel.read.guard import GUARD_BYTES, GUARD_MEMORY
+    from sentinel.read.procmem import reset_peak, sizes
 
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
@@ -129,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     biggest = (0, "", "")  # the largest per-call peak of an input read (not refused)
     refused = 0
     findings = 0
-    baseline = _status("VmRSS")
+    baseline = sizes()["VmRSS"]
     deadline = time.monotonic() + args.minutes * 60
     print(
         f"fuzz: seed {seed}, {sum(map(len, seeds.values()))} seeds, targets: "
@@ -148,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         call_rng = random.Random(rng.random())
         problem = None
         forget_child()
-        resettable = _reset_peak()
-        before = _status("VmRSS") if resettable else _status("VmHWM")
+        resettable = reset_peak()
+        before = sizes()["VmRSS"] if resettable else sizes()["VmHWM"]
         signal.setitimer(signal.ITIMER_PROF, HARD_STOP)
         started = time.process_time()
         try:
@@ -166,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             signal.setitimer(signal.ITIMER_PROF, 0)
         took = time.process_time() - started + child.cpu
         # this process's peak over where it stood, or the guarded child's for a big page
-        grew = max(_status("VmHWM") - before, child.peak)
+        grew = max(sizes()["VmHWM"] - before, child.peak)
         tried[target.name] += 1
         digest = hashlib.sha1(data).hexdigest()[:12]
         if took > slowest[0]:
@@ -199,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         f"pages over {GUARD_BYTES >> 10} KB refused by the guarded child at its "
         f"{GUARD_MEMORY >> 20} MB per page: {refused}"
     )
-    print(f"this process: {_mb(_status('VmRSS'))} resident at the end (at start: {_mb(baseline)})")
+    print(f"this process: {_mb(sizes()['VmRSS'])} resident at the end (at start: {_mb(baseline)})")
     print(f"findings: {findings}" + (f", saved under {args.findings}" if findings else ""))
     return 1 if findings else 0
 

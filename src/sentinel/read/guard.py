@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sentinel.errors import ExtractError
+from sentinel.read.procmem import reset_peak, sizes
 
 # The same threshold as the move off the event loop: under it a page costs little.
 GUARD_BYTES = 256 * 1024
@@ -73,27 +74,6 @@ class PageTooBig(MemoryError):
 # ------------------------------------------------------------------ in the child
 
 
-def _status() -> dict[str, int]:
-    """This process's sizes from /proc/self/status, in bytes."""
-    out = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmPeak", "VmSize", "VmHWM", "VmRSS"):
-                out[key] = int(value.split()[0]) * 1024
-    return out
-
-
-def _reset_peak() -> bool:
-    """Start VmHWM (the resident peak) again from the current size, where Linux allows it."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
 _running: Any = None  # shared with the caller: the token of the page this child reads
 _started = 0  # the child's size once its imports are done
 
@@ -112,7 +92,7 @@ def _start_child(parent: int, running: Any) -> None:
     import sentinel.extract
     import sentinel.read.pages  # noqa: F401
 
-    _started = _status()["VmSize"]
+    _started = sizes()["VmSize"]
 
 
 def _read(
@@ -124,9 +104,9 @@ def _read(
 
     assert _running is not None
     _running.value = token
-    before = _status()
+    before = sizes()
     limit = before["VmSize"] + memory
-    reset = _reset_peak()
+    reset = reset_peak()
     given = resource.getrlimit(resource.RLIMIT_AS)
     for bound in given:  # a lower limit set by whoever started the service holds
         if bound != resource.RLIM_INFINITY:
@@ -147,7 +127,7 @@ def _read(
         resource.setrlimit(resource.RLIMIT_AS, given)
         forget_parsed()  # the page's tree: no later page of this child is the same Page
         _running.value = 0
-    after = _status()
+    after = sizes()
     cost = Cost(
         cpu=time.process_time() - used,
         peak=after["VmHWM"] - before["VmRSS"] if reset else None,
