@@ -118,36 +118,37 @@ class Dispatcher:
             topic_names=self.topic_names,
         )
         key = f"{item.kind}-{item.story_id}-{item.recipient}-{item.step or 'now'}"
-        headline = None
-        if item.kind == "reminder" and item.step and item.step != DESIGNATED:
-            # a reminder asks for the overdue step, not for claiming a new alert
-            label = DEADLINE_LABELS.get(item.step, item.step)
-            due = getattr(alert, f"{item.step}_due", None)
-            when = f"（期限 {local_time(due)}）" if isinstance(due, datetime) else ""
-            headline = f"提醒：{label}已超期{when}，请尽快办理"
-        message = push_message(
-            shown,
-            recipients=emails,
-            office=self.settings.notify.office,
-            now=self.clock(),
-            key=key,
-            headline=headline,
-        )
+        office = self.settings.notify.office
         if item.kind == "reminder" and item.step == DESIGNATED:
             names = {d.id: d.name for d in self.settings.departments}
             message = designation_notice(
                 alert,
                 shown,
                 left=names.get(item.recipient, item.recipient),
-                office=self.settings.notify.office,
+                office=office,
                 recipients=emails,
                 now=self.clock(),
                 key=key,
             )
         elif item.kind == "reminder":
+            # a reminder asks for the overdue step, not for claiming a new alert
             label = DEADLINE_LABELS.get(item.step, item.step)
-            subject = f"【{self.settings.notify.office}】提醒：{label}已超期：{alert.title}"
+            due = getattr(alert, f"{item.step}_due", None)
+            when = f"（期限 {local_time(due)}）" if isinstance(due, datetime) else ""
+            message = push_message(
+                shown,
+                recipients=emails,
+                office=office,
+                now=self.clock(),
+                key=key,
+                headline=f"提醒：{label}已超期{when}，请尽快办理",
+            )
+            subject = f"【{office}】提醒：{label}已超期：{alert.title}"
             message = dataclasses.replace(message, subject=one_line(subject)[:200])
+        else:
+            message = push_message(
+                shown, recipients=emails, office=office, now=self.clock(), key=key
+            )
         await self._deliver("outbox", item.id, item.attempts, channels, message, alert.id)
 
     async def _send_digest(self, d: DigestItem) -> None:
