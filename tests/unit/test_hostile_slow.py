@@ -143,6 +143,22 @@ def test_depth_follows_end_tags_as_html_does() -> None:
     assert tame_html(stray).count("<div>") == MAX_DEPTH
 
 
+@pytest.mark.parametrize("opener", ["<!--", "<script>", "x><!--", "x>' <!--"])
+def test_a_tag_in_an_attribute_value_hides_no_nesting(opener: str) -> None:
+    # a mutated tieba page: a link titled "<!--" made the depth count read the rest of the
+    # page as one comment, and lexbor spent 31 s on the 80k nested <div> behind it
+    html = f'<ul><li><a href="/1" title="{opener}">一</a></li></ul>' + "<div>" * 80_000
+    assert tame_html(html).count("<div>") == MAX_DEPTH
+
+
+def test_a_quoted_value_holding_a_tag_end_is_read_as_the_tokenizer_reads_it() -> None:
+    # `>` inside quotes ends no tag; an unclosed quote runs to the end, where HTML drops it
+    html = '<a title="1>2" id=x>' + "<div>" * 12_000 + '<b title="open'
+    assert tame_html(html).count("<div>") == MAX_DEPTH - 1  # the link is one level
+    link = LexborHTMLParser(tame_html(html)).css_first("a")
+    assert link is not None and link.attributes == {"title": "1>2", "id": "x"}
+
+
 def test_a_feed_of_900kb_of_tags_is_cut_for_feedparser() -> None:
     # feedparser's tolerant parser spent 2.5 s on 180k start tags of a broken feed
     body = (
