@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 _FIELDS = ("source_id", "url", "alert_id")
 
@@ -44,10 +45,30 @@ class TextFormatter(logging.Formatter):
         return f"{base} [{extra}]" if extra else base
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is at each record, not as it was at setup.
+
+    Whatever replaces stderr for a while (typer's test runner, a daemoniser, a notebook)
+    closes its stream when done; a handler holding that stream would fail every later record
+    with "Logging error" instead of writing it. logging's own last-resort handler does the same.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass  # the base class sets it; the property reads the live one instead
+
+
 def setup_logging(verbose: int = 0, *, json_lines: bool | None = None) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     use_json = (not sys.stderr.isatty()) if json_lines is None else json_lines
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(
         JsonFormatter() if use_json else TextFormatter("%(asctime)s %(levelname)s %(message)s")
     )
