@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 
 # pango for the PDF exports (WeasyPrint), a CJK font for their text
 RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-    fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
+    libharfbuzz-subset0 fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md constraints.txt ./
