@@ -2,8 +2,11 @@
 
 Counters (patrols, pages, 304s, failures by kind, sweeps, deliveries, desk requests) count
 since the process started, as Prometheus expects; `rate()` and `increase()` make sense of
-restarts. Gauges (sources by health, alerts by state and overdue, the outbox) are read from the
-database at each scrape (store/gauges.py), so they are right whichever process did the work.
+restarts. In worker mode the patrol counters are the leading scheduler's: it counts what the
+workers found at each tick (workers/tally.py), each source patrol once across all schedulers,
+so their sum over the schedulers is the deployment's. Gauges (sources by health, alerts by
+state and overdue, the outbox) are read from the database at each scrape (store/gauges.py), so
+they are right whichever process did the work.
 
 Each Metrics has its own registry: the daemon, its desk and each test build their own.
 """
@@ -30,7 +33,9 @@ class Metrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry()
         self.patrols = Counter(
-            _P + "patrols", "Patrols run (each over the sources due).", registry=r
+            _P + "patrols",
+            "Patrols run, or enqueued for the workers (each over the sources due).",
+            registry=r,
         )
         self.sources_patrolled = Counter(
             _P + "sources_patrolled", "Sources read by patrols, by result.", ["result"], registry=r
@@ -94,7 +99,17 @@ class Metrics:
         )
 
     def patrolled(self, report: PatrolReport) -> None:
+        """A patrol this process ran, and what it found."""
         self.patrols.inc()
+        self.found(report)
+
+    def enqueued(self) -> None:
+        """Worker mode: a patrol enqueued for the workers (what they find comes to `found`)."""
+        self.patrols.inc()
+
+    def found(self, report: PatrolReport) -> None:
+        """What source patrols found: a patrol run here, or in worker mode what the workers
+        finished since the leading scheduler's last count (each patrol is counted once)."""
         self.sources_patrolled.labels("ok").inc(report.sources_ok)
         self.sources_patrolled.labels("failed").inc(report.sources_failed)
         self.pages.labels("list").inc(report.pages)

@@ -5,9 +5,10 @@ enqueued, in batches, for the workers. Any number of these schedulers may run on
 PostgreSQL; each tick, the one holding the scheduler lock (a PostgreSQL advisory lock, dropped
 with the connection of a process that dies) enqueues, puts back the jobs of dead workers, and
 after a duty patrol waits for its jobs (up to `workers.duty_wait`) before the sweep and the
-digests. The others only deliver. Every scheduler delivers: an outbox row is claimed by one of
-them at a time (store/delivery.py), so none is sent twice; a worker's NOTIFY after committing a
-push wakes their couriers at once.
+digests, and counts what the workers patrolled since the last count (workers/tally.py) for its
+tick report, log line and metrics. The others only deliver. Every scheduler delivers: an
+outbox row is claimed by one of them at a time (store/delivery.py), so none is sent twice; a
+worker's NOTIFY after committing a push wakes their couriers at once.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from sqlalchemy.engine import make_url
 
 from sentinel.config import Source
 from sentinel.daemon.service import _SOURCE, Daemon, TickReport
+from sentinel.pipeline import PatrolReport
 from sentinel.store import Deliveries
 from sentinel.store.nodes import PUSH_CHANNEL, leader_lock
+from sentinel.workers import tally
 from sentinel.workers.enqueue import Enqueuer
 from sentinel.workers.queue import require_postgres
 from sentinel.workers.worker import node_name
@@ -76,7 +79,16 @@ class QueuedDaemon(Daemon):
 
     async def _patrol_due(
         self, due: list[Source], *, duty_at: datetime | None, now: datetime
-    ) -> tuple[int, bool]:
+    ) -> tuple[PatrolReport, bool]:
+        if due:
+            await self._enqueue(due, duty_at=duty_at, now=now)
+            self.metrics.enqueued()
+        # after a duty patrol's wait: what the workers found since the last count includes it
+        found = await tally.patrolled(self.patrol.store)
+        self.metrics.found(found)
+        return found, True
+
+    async def _enqueue(self, due: list[Source], *, duty_at: datetime | None, now: datetime) -> None:
         ids = await self.enqueuer.enqueue(due, duty_at=duty_at)
         # written after the jobs exist: a scheduler killed in between enqueues them again at
         # the next tick (a source waiting already is not enqueued twice)
@@ -89,4 +101,3 @@ class QueuedDaemon(Daemon):
                     "`sentinel workers status`); the digests go out without them",
                     wait,
                 )
-        return 0, True  # the workers count new posts

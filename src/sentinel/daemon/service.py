@@ -33,7 +33,7 @@ from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
 from sentinel.daemon.reload import ConfigWatcher, load_checked
 from sentinel.metrics import Metrics
-from sentinel.pipeline import Clock, Patrol, utcnow
+from sentinel.pipeline import Clock, Patrol, PatrolReport, utcnow
 from sentinel.pipeline.cut import KIND as CUT
 from sentinel.recheck import recheck_gone
 from sentinel.schedule import Ticker, due_sources, is_duty_patrol, last_duty_patrol
@@ -50,6 +50,8 @@ _SOURCE = "source:"
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TickReport:
     at: datetime
+    # the source patrols the tick counts: in worker mode, those the workers finished since the
+    # leading scheduler's last count (after a duty patrol's wait, so they include it)
     patrolled: tuple[str, ...] = ()
     posts_new: int = 0
     duty: bool = False
@@ -173,13 +175,17 @@ class Daemon:
         due = due_sources(now, schedule, cfg.sources.sources, ran, failures=failures)
         duty = force_duty or is_duty_patrol(now, schedule, state.get(DUTY))
         slot = last_duty_patrol(now, schedule)
-        posts_new = 0
-        if due:
-            # a duty patrol's digest delivers what it finds: claim deadlines count from its slot
-            posts_new, complete = await self._patrol_due(
-                due, duty_at=slot if duty else None, now=now
+        # a duty patrol's digest delivers what it finds: claim deadlines count from its slot
+        found, complete = await self._patrol_due(due, duty_at=slot if duty else None, now=now)
+        duty = duty and complete  # else the next start runs this duty patrol, with its digests
+        if found.sources:
+            log.info(
+                "tick: %d sources patrolled (%d failed), %d new posts, %d new stories",
+                len(found.sources),
+                found.sources_failed,
+                found.posts_new,
+                found.stories_new,
             )
-            duty = duty and complete  # else the next start runs this duty patrol, with its digests
         digests = 0
         if duty:
             await recheck_gone(patrol)
@@ -200,8 +206,8 @@ class Daemon:
         self.metrics.ticked(now, sent=dispatched.sent, failed=dispatched.failed)
         self.last_tick = TickReport(
             at=now,
-            patrolled=tuple(s.id for s in due),
-            posts_new=posts_new,
+            patrolled=tuple(r.source_id for r in found.sources),
+            posts_new=found.posts_new,
             duty=duty,
             digests=digests,
             dispatch=dispatched,
@@ -210,8 +216,11 @@ class Daemon:
 
     async def _patrol_due(
         self, due: list[Source], *, duty_at: datetime | None, now: datetime
-    ) -> tuple[int, bool]:
-        """Patrol `due` here; the new posts, and whether the patrol was complete (not cut)."""
+    ) -> tuple[PatrolReport, bool]:
+        """Patrol `due` here; what the tick reports as patrolled, and whether the patrol was
+        complete (not cut)."""
+        if not due:
+            return PatrolReport(), True
         log.info("patrolling %d due sources", len(due))
         report = await self.patrol.run(due, duty_at=duty_at)
         self.metrics.patrolled(report)
@@ -222,7 +231,7 @@ class Daemon:
         )
         if cut:
             log.warning("stopping: %d sources cut short, patrolled at the next start", len(cut))
-        return report.posts_new, not cut
+        return report, not cut
 
     async def _tick(self) -> None:
         await self.tick()

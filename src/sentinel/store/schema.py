@@ -269,6 +269,24 @@ worker_node = Table(
     Column("started_at", UTCDateTime, nullable=False),
 )
 
+# Worker mode: what each source patrol of a worker found, until the leading scheduler counts it
+# for its tick and its metrics (store/worklog.py): counting deletes the rows, so none is counted
+# twice, whichever scheduler leads.
+patrol_tally = Table(
+    "patrol_tally",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_id", Text, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error_kind", Text),
+    Column("pages", Integer, nullable=False),
+    Column("details", Integer, nullable=False),
+    Column("not_modified", Integer, nullable=False),
+    Column("posts_new", Integer, nullable=False),
+    Column("stories_new", Integer, nullable=False),
+)
+
 # Worker mode: each host's next request slot, claimed by every process (store/hostshare.py).
 host_pace = Table(
     "host_pace",

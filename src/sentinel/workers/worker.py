@@ -12,7 +12,9 @@ A job's fetch and health records are written when it ends, before it is marked d
 next job of its sources reads them; a long job's are also written every `FLUSH_EVERY` seconds
 with the others'. A worker killed -9 loses the records of its running jobs since then, and the
 next patrol of those sources fetches their pages whole instead of asking for a 304, storing
-nothing twice.
+nothing twice. After them a job adds what each of its source patrols found to the tally the
+leading scheduler counts (tally.py); a killed job adds none, so the posts it stored before
+dying are stored but not counted (its rerun finds them known).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from procrastinate.worker import Worker
 
 from sentinel.config import Config, Source
 from sentinel.errors import SentinelError
-from sentinel.pipeline import Clock, Patrol, utcnow
+from sentinel.pipeline import Clock, Patrol, SourceReport, utcnow
 from sentinel.store.nodes import forget_node, notify_push, register_node
+from sentinel.workers import tally
 from sentinel.workers.queue import QUEUE, job_sources, queue_app, register, require_postgres
 
 log = logging.getLogger(__name__)
@@ -165,13 +168,15 @@ class PatrolWorker:
             await patrol.refresh_grouping()
         await patrol.preload(sources)
         try:
-            await asyncio.gather(*(self._patrol_one(patrol, s) for s in sources))
+            reports = await asyncio.gather(*(self._patrol_one(patrol, s) for s in sources))
         finally:
             patrol.unload(sources)
         # written before the job is done: the next job of these sources, anywhere, reads them
         await patrol.store.flush()
+        # for the leading scheduler's tick and metrics (workers/tally.py)
+        await tally.record(patrol.store, reports, at=self.clock())
 
-    async def _patrol_one(self, patrol: Patrol, source: Source) -> None:
+    async def _patrol_one(self, patrol: Patrol, source: Source) -> SourceReport:
         async with self._slots:
             report = await patrol.patrol_source(source)
         self.done += 1
@@ -181,3 +186,4 @@ class PatrolWorker:
             f" ({report.error})" if report.error else "",
             extra={"source_id": source.id},
         )
+        return report
