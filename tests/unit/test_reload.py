@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sentinel.daemon.reload import ConfigWatcher
+from sentinel.config.watch import ConfigWatcher
+from sentinel.sources import load_checked
 from tests.fixtures.sites import write_config
 from tests.servers import LocalSite
 
 
 def test_only_a_real_change_reloads(tmp_path: Path) -> None:
     directory = write_config(tmp_path / "cfg", LocalSite())
-    watcher = ConfigWatcher(directory, watch=False)
+    watcher = ConfigWatcher(directory, load=load_checked, watch=False)
     assert watcher.poll() is None
 
     # Saved again unchanged (new mtime) and flagged by a late watch event: nothing to load.

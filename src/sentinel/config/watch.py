@@ -8,6 +8,9 @@ the next tick:
   (network mounts, some containers) or before the watch task runs.
 An invalid edit is logged as `file:line: message` and kept as `last_error` for the health view;
 the last good configuration keeps running until the files are fixed.
+
+What a valid configuration is, is the holder's `load` (`sentinel.sources.load_checked` adds the
+checks on presets and selectors, which sit above this layer).
 """
 
 from __future__ import annotations
@@ -21,25 +24,13 @@ from pathlib import Path
 
 import watchfiles
 
-from sentinel.config import Config, load_config
-from sentinel.config.loader import KEYWORDS, SETTINGS, SOURCES
+from sentinel.config.loader import KEYWORDS, SETTINGS, SOURCES, Config
 from sentinel.errors import ConfigError, ConfigErrors
 
 log = logging.getLogger(__name__)
 
 Stamp = tuple[tuple[int, int] | None, ...]
 FILES = (SOURCES, KEYWORDS, SETTINGS)
-
-
-def load_checked(directory: Path) -> Config:
-    """The configuration in `directory`, with the source checks `sentinel check` runs."""
-    from sentinel.sources import check
-
-    cfg = load_config(directory)
-    problems = check(cfg)
-    if problems:
-        raise ConfigErrors(problems)
-    return cfg
 
 
 def render_errors(e: ConfigError) -> list[str]:
@@ -52,8 +43,10 @@ def _ours(change: watchfiles.Change, path: str) -> bool:
 
 
 class ConfigWatcher:
+    """Polled for a new configuration; `load` reads and checks one (a ConfigError if invalid)."""
+
     def __init__(
-        self, directory: Path, *, load: Callable[[Path], Config] = load_checked, watch: bool = True
+        self, directory: Path, *, load: Callable[[Path], Config], watch: bool = True
     ) -> None:
         self.directory = directory
         self._load = load
