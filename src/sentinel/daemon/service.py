@@ -78,7 +78,7 @@ class Daemon:
         self.clock = clock
         self.env = os.environ if env is None else env
         self.tick_interval = tick
-        self.watcher = ConfigWatcher(cfg.dir, load=load)
+        self.watcher = ConfigWatcher(cfg.dir, load=load, running=cfg.digest)
         self._database_url = database_url
         self._patrol: Patrol | None = None
         self.last_tick: TickReport | None = None
@@ -123,6 +123,7 @@ class Daemon:
         t = self.ticker
         return {
             "config_dir": str(self.cfg.dir),
+            "config_digest": self.cfg.digest,
             "last_config_error": self.watcher.last_error,
             "last_tick_at": self.last_tick.at.isoformat() if self.last_tick else None,
             "ticks": t.ticks if t else 0,
