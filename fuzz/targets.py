@@ -19,7 +19,6 @@ from pathlib import Path
 
 from sentinel.config.loader import KEYWORDS, SETTINGS, SOURCES
 from sentinel.config.models import JsonFields, Selectors, Source
-from sentinel.daemon.reload import load_checked
 from sentinel.errors import ConfigError, DecodeError, ExtractError
 from sentinel.extract import extract_detail, extract_list, next_page, parse_count, parse_date
 from sentinel.extract.limits import EARLIEST, FUTURE_SLACK, MAX_COUNT, MAX_URL
@@ -28,7 +27,7 @@ from sentinel.extract.urls import canonical_url, web_url
 from sentinel.fetch.charset import decode_html, decode_xml
 from sentinel.fetch.page import Page
 from sentinel.read.guard import GUARD_BYTES, PageTooBig, default_guard
-from sentinel.sources import PRESETS, resolve
+from sentinel.sources import PRESETS, load_checked, resolve
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 BASE = "http://bbs.example.cn/forum/list.html"

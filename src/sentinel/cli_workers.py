@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sentinel.cli_common import stop_reading
+from sentinel.cli_common import config_checked, stop_reading
 from sentinel.config import Config, load_config
 from sentinel.errors import ConfigError, SentinelError
 
@@ -47,8 +47,9 @@ def worker(
     """Run patrol jobs from the queue until SIGTERM or Ctrl-C (running jobs finish first).
 
     Needs PostgreSQL and `workers.enabled: true`, with `sentinel run` scheduling somewhere.
+    Edits to the three files take effect at the next job, as they do in `sentinel run`.
     """
-    cfg = _config(config_dir)
+    cfg = config_checked(config_dir)  # as `sentinel run`, and as the worker's reloads
     if not cfg.settings.workers.enabled:
         typer.echo(
             f"sentinel: {cfg.dir / 'sentinel.yaml'}: worker mode is off; set "

@@ -176,6 +176,8 @@ async def test_live_reload_takes_valid_edits_and_rejects_invalid_ones(
         (config / "sources.yaml").write_text(full, encoding="utf-8")
         clock.advance(minutes=1)
         assert (await d.tick()).patrolled == ("tw",)  # picked up at the next tick
+        running = d.health()["config_digest"]
+        assert running == d.cfg.digest == load_checked(config).digest
         good = (config / "sentinel.yaml").read_text(encoding="utf-8")
         (config / "sentinel.yaml").write_text(good + "colour: blue\n", encoding="utf-8")
         clock.advance(minutes=1)
@@ -183,6 +185,7 @@ async def test_live_reload_takes_valid_edits_and_rejects_invalid_ones(
         error = d.health()["last_config_error"]
         line = good.count("\n") + 1
         assert error and f"sentinel.yaml:{line}" in error and "colour" in error
+        assert d.health()["config_digest"] == running  # what runs, not what the files say
         clock.advance(hours=1)  # the next duty patrol runs on the last good configuration
         kept = await d.tick()
         assert kept.duty and set(kept.patrolled) == {"forum", "portal", "tw", "feed", "api"}

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from sentinel.config import load_config
-from sentinel.daemon.reload import ConfigWatcher
+from sentinel.config.watch import ConfigWatcher
 from sentinel.errors import ConfigErrors
+from sentinel.sources import load_checked
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ("sources.yaml", "keywords.yaml", "sentinel.yaml")
@@ -76,7 +77,7 @@ def test_a_non_printable_character_is_named_with_its_line(
 
 def test_a_reload_with_a_form_feed_is_reported_and_the_old_config_kept(tmp_path: Path) -> None:
     directory = shipped(tmp_path, "keywords.yaml", lambda b: b)
-    watcher = ConfigWatcher(directory, watch=False)
+    watcher = ConfigWatcher(directory, load=load_checked, watch=False)
     assert watcher.poll() is None
     keywords = directory / "keywords.yaml"
     keywords.write_bytes(keywords.read_bytes().replace(b"topics:", b"topics:\f", 1))

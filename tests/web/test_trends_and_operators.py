@@ -94,6 +94,7 @@ async def test_printable_reports_are_standalone_and_escape_crawled_text(desk: De
 async def test_operators_see_daemon_health_config_errors_and_source_events(desk: Desk) -> None:
     health: dict[str, Any] = {
         "config_dir": "/etc/sentinel",
+        "config_digest": "0f" * 16,
         "last_config_error": "keywords.yaml:3: topics.0.any <b>must</b> not be empty",
         "last_tick_at": T0.isoformat(),
         "ticks": 42,
@@ -114,6 +115,7 @@ async def test_operators_see_daemon_health_config_errors_and_source_events(desk:
         page = (await c.get("/operator")).text
         assert "配置重载失败" in page and "&lt;b&gt;must&lt;/b&gt;" in page
         assert '<span id="ticks">42</span>' in page and 'class="late">1</span>' in page
+        assert f'<code id="config-digest">{"0f" * 16}</code>' in page  # to compare with workers
         assert re.search(r'data-source="forum" data-health="broken_layout"', page)
         assert "页面结构变化" in page and "no items &lt;i&gt;matched&lt;/i&gt;" in page
         events = re.findall(r'data-source="(\w+)" data-kind="(\w+)"', page)

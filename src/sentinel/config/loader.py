@@ -9,8 +9,9 @@ line number. ruamel's round-trip loader keeps lines too, but took 8 s for a sour
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from sentinel.errors import ConfigError, ConfigErrors
 SOURCES = "sources.yaml"
 KEYWORDS = "keywords.yaml"
 SETTINGS = "sentinel.yaml"
+FILES = (SOURCES, KEYWORDS, SETTINGS)
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
@@ -239,6 +241,13 @@ class Config:
             settings = self.settings.model_copy(update={"data_dir": resolved})
             object.__setattr__(self, "settings", settings)
 
+    @functools.cached_property
+    def digest(self) -> str:
+        """The three files as this configuration read them, hashed (`digest_of`): equal on every
+        node that runs the same files, whatever their mtimes."""
+        docs = [self.docs.get(name) for name in FILES]
+        return digest_of(d.text.encode("utf-8") if d is not None else None for d in docs)
+
     def where(self, file: str, loc: Sequence[str | int]) -> tuple[str, int | None]:
         doc = self.docs.get(file)
         return (str(doc.path) if doc else file, doc.line(loc) if doc else None)
@@ -246,6 +255,15 @@ class Config:
     def error(self, file: str, loc: Sequence[str | int], message: str) -> ConfigError:
         path, line = self.where(file, loc)
         return ConfigError(message, file=path, line=line)
+
+
+def digest_of(contents: Iterable[bytes | None]) -> str:
+    """The hash of the three files' bytes, in FILES order (None: a file missing)."""
+    h = hashlib.blake2b(digest_size=16)
+    for data in contents:
+        h.update(b"\0missing" if data is None else data)
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def config_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sentinel.config import Config
+from sentinel.config.watch import ConfigWatcher
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport, backoff
-from sentinel.daemon.reload import ConfigWatcher, load_checked
 from sentinel.daemon.service import Daemon, TickReport
+from sentinel.sources import load_checked
 
 
 def daemon_for(cfg: Config, **kwargs: Any) -> Daemon:

@@ -89,7 +89,8 @@ class QueuedDaemon(Daemon):
         return found, True
 
     async def _enqueue(self, due: list[Source], *, duty_at: datetime | None, now: datetime) -> None:
-        ids = await self.enqueuer.enqueue(due, duty_at=duty_at)
+        # the digest tells a worker running other files to reload them first
+        ids = await self.enqueuer.enqueue(due, duty_at=duty_at, config_digest=self.cfg.digest)
         # written after the jobs exist: a scheduler killed in between enqueues them again at
         # the next tick (a source waiting already is not enqueued twice)
         await Deliveries(self.patrol.store).set_schedule_state({_SOURCE + s.id: now for s in due})

@@ -1,7 +1,7 @@
 """The daemon: one process, one tick, everything else asked of pure functions and services.
 
 Each tick:
-1. reload the configuration if its files changed (reload.py);
+1. reload the configuration if its files changed (config/watch.py);
 2. patrol the sources `due_sources` names, recording when each started (schedule_state), so a
    restart does not patrol everything at once; failing sources back off (schedule.py);
 3. after a duty patrol: recheck deleted posts, sweep deadlines, queue one digest per department
@@ -27,16 +27,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sentinel.config import Config, Source
+from sentinel.config.watch import ConfigWatcher
 from sentinel.daemon.courier import Courier
 from sentinel.daemon.daily import DailyWarnings
 from sentinel.daemon.digests import lead_office, queue_digests
 from sentinel.daemon.dispatch import Dispatcher, DispatchReport
-from sentinel.daemon.reload import ConfigWatcher, load_checked
 from sentinel.metrics import Metrics
 from sentinel.pipeline import Clock, Patrol, PatrolReport, utcnow
 from sentinel.pipeline.cut import KIND as CUT
 from sentinel.recheck import recheck_gone
 from sentinel.schedule import Ticker, due_sources, is_duty_patrol, last_duty_patrol
+from sentinel.sources import load_checked
 from sentinel.store import Deliveries, database_url
 from sentinel.workflow.heightened import with_heightened
 from sentinel.workflow.service import Workflow
@@ -77,7 +78,7 @@ class Daemon:
         self.clock = clock
         self.env = os.environ if env is None else env
         self.tick_interval = tick
-        self.watcher = ConfigWatcher(cfg.dir, load=load)
+        self.watcher = ConfigWatcher(cfg.dir, load=load, running=cfg.digest)
         self._database_url = database_url
         self._patrol: Patrol | None = None
         self.last_tick: TickReport | None = None
@@ -122,6 +123,7 @@ class Daemon:
         t = self.ticker
         return {
             "config_dir": str(self.cfg.dir),
+            "config_digest": self.cfg.digest,
             "last_config_error": self.watcher.last_error,
             "last_tick_at": self.last_tick.at.isoformat() if self.last_tick else None,
             "ticks": t.ticks if t else 0,

@@ -2,7 +2,8 @@
 
 Preset       preset.py   the record, its rules, and how a source's own selectors override it
 PRESETS      presets.py  the presets Sentinel ships (data only); FEED_PRESETS for feeds
-check        check.py    preset names and the selectors each kind needs, with file:line
+check        check.py    preset names and the selectors each kind needs, with file:line;
+                         load_checked: the configuration loaded with those checks
 rsshub_url   rsshub.py   an RSSHub route resolved against the instance's base URL
 health       health.py   ok / broken_layout / unreachable / blocked from a source's fetches
 """
@@ -10,7 +11,7 @@ health       health.py   ok / broken_layout / unreachable / blocked from a sourc
 from __future__ import annotations
 
 from sentinel.config.models import Source
-from sentinel.sources.check import check
+from sentinel.sources.check import check, load_checked
 from sentinel.sources.preset import NO_RULES, Preset, Rules, apply
 from sentinel.sources.presets import ALL_PRESETS, FEED_PRESETS, PRESETS
 from sentinel.sources.rsshub import rsshub_url
@@ -38,6 +39,7 @@ __all__ = [
     "Preset",
     "Rules",
     "check",
+    "load_checked",
     "resolve",
     "rsshub_url",
     "rules_for",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sentinel.config.loader import SOURCES, Config
+from pathlib import Path
+
+from sentinel.config.loader import SOURCES, Config, load_config
 from sentinel.config.models import SourceKind
-from sentinel.errors import ConfigError
+from sentinel.errors import ConfigError, ConfigErrors
 from sentinel.sources.preset import apply
 from sentinel.sources.presets import ALL_PRESETS
 
@@ -41,3 +43,12 @@ def check(cfg: Config) -> list[ConfigError]:
                 )
                 errors.append(cfg.error(SOURCES, ("sources", i, "selectors"), msg))
     return errors
+
+
+def load_checked(directory: Path) -> Config:
+    """The configuration in `directory`, with the source checks `sentinel check` runs."""
+    cfg = load_config(directory)
+    problems = check(cfg)
+    if problems:
+        raise ConfigErrors(problems)
+    return cfg

@@ -32,10 +32,18 @@ class Enqueuer:
     async def close(self) -> None:
         await self.app.close_async()
 
-    async def enqueue(self, sources: Sequence[Source], *, duty_at: datetime | None) -> list[int]:
+    async def enqueue(
+        self,
+        sources: Sequence[Source],
+        *,
+        duty_at: datetime | None,
+        config_digest: str | None = None,
+    ) -> list[int]:
         """The due sources not already waiting, in jobs of a batch each (see queue.py); the
-        jobs' ids."""
-        jobs = await enqueue(self.app, sources, duty_at=duty_at, lock=self.lock)
+        jobs' ids. `config_digest`: that of the configuration that found them due."""
+        jobs = await enqueue(
+            self.app, sources, duty_at=duty_at, lock=self.lock, config_digest=config_digest
+        )
         log.info(
             "enqueued %d of %d due sources in %d jobs",
             sum(len(job_sources(j.task_kwargs)) for j in jobs),

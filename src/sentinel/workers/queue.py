@@ -16,6 +16,10 @@ of one lane run one at a time across every worker, so:
 Either way each host's rate holds across workers (every request claims the host's next slot in
 PostgreSQL, store/hostshare.py), and its robots.txt is fetched once for all of them.
 
+Each job carries the digest of the scheduler's configuration (`config_digest`, Config.digest):
+a worker running another one reloads its files before the job (workers/live.py). Jobs queued
+before that carry none and run with the worker's configuration as it is.
+
 No queueing lock: a source already waiting in a job is not enqueued again (the enqueuer reads
 them first, and one scheduler enqueues at a time), and a lane's later jobs wait their turn.
 """
@@ -75,7 +79,8 @@ def queue_app(url: str, *, pool_size: int = 4) -> App:
 
 
 def register(app: App, patrol: Callable[..., Any]) -> None:
-    """The patrol task, run by `patrol(source_ids=[…], duty_at=…)` (workers register theirs)."""
+    """The patrol task, run by `patrol(source_ids=[…], duty_at=…, config_digest=…)` (workers
+    register theirs)."""
     app.task(name=TASK, queue=QUEUE, pass_context=True)(patrol)
 
 
@@ -90,8 +95,15 @@ def lane(source: Source, lock: str) -> str:
     return f"{lock}-lane:{zlib.crc32(key.encode()) % BUCKETS}"
 
 
-def patrol_jobs(sources: Sequence[Source], *, duty_at: datetime | None, lock: str) -> list[Job]:
-    """The jobs patrolling `sources`: one per lane, or more of up to BATCH sources each."""
+def patrol_jobs(
+    sources: Sequence[Source],
+    *,
+    duty_at: datetime | None,
+    lock: str,
+    config_digest: str | None = None,
+) -> list[Job]:
+    """The jobs patrolling `sources`: one per lane, or more of up to BATCH sources each.
+    `config_digest`: the digest of the configuration they were enqueued under."""
     lanes: dict[str, list[str]] = defaultdict(list)
     for s in sources:
         lanes[lane(s, lock)].append(s.id)
@@ -103,7 +115,11 @@ def patrol_jobs(sources: Sequence[Source], *, duty_at: datetime | None, lock: st
             task_name=TASK,
             lock=name,
             queueing_lock=None,
-            task_kwargs={"source_ids": list[JSONValue](ids[i : i + BATCH]), "duty_at": when},
+            task_kwargs={
+                "source_ids": list[JSONValue](ids[i : i + BATCH]),
+                "duty_at": when,
+                "config_digest": config_digest,
+            },
         )
         for name, ids in lanes.items()
         for i in range(0, len(ids), BATCH)
@@ -131,11 +147,17 @@ async def waiting_sources(app: App) -> set[str]:
 
 
 async def enqueue(
-    app: App, sources: Sequence[Source], *, duty_at: datetime | None, lock: str
+    app: App,
+    sources: Sequence[Source],
+    *,
+    duty_at: datetime | None,
+    lock: str,
+    config_digest: str | None = None,
 ) -> list[Job]:
     """Jobs for the sources not already waiting; the jobs (with their ids)."""
     waiting = await waiting_sources(app)
-    jobs = patrol_jobs([s for s in sources if s.id not in waiting], duty_at=duty_at, lock=lock)
+    todo = [s for s in sources if s.id not in waiting]
+    jobs = patrol_jobs(todo, duty_at=duty_at, lock=lock, config_digest=config_digest)
     if not jobs:
         return []
     done = await app.job_manager.batch_defer_jobs_async(jobs)

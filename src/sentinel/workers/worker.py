@@ -15,6 +15,9 @@ next patrol of those sources fetches their pages whole instead of asking for a 3
 nothing twice. After them a job adds what each of its source patrols found to the tally the
 leading scheduler counts (tally.py); a killed job adds none, so the posts it stored before
 dying are stored but not counted (its rerun finds them known).
+
+The worker picks up edits to the three files before its next job, and reloads them before a
+job enqueued under another configuration than its own (live.py).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from procrastinate import JobContext
@@ -33,8 +38,10 @@ from procrastinate.worker import Worker
 from sentinel.config import Config, Source
 from sentinel.errors import SentinelError
 from sentinel.pipeline import Clock, Patrol, SourceReport, utcnow
+from sentinel.sources import load_checked
 from sentinel.store.nodes import forget_node, notify_push, register_node
 from sentinel.workers import tally
+from sentinel.workers.live import LivePatrol
 from sentinel.workers.queue import QUEUE, job_sources, queue_app, register, require_postgres
 
 log = logging.getLogger(__name__)
@@ -51,7 +58,8 @@ def node_name() -> str:
 
 
 class PatrolWorker:
-    """One worker process: a Patrol opened once, and procrastinate's worker feeding it jobs."""
+    """One worker process: a Patrol (rebuilt when the configuration changes, live.py), and
+    procrastinate's worker feeding it jobs."""
 
     def __init__(
         self,
@@ -60,14 +68,19 @@ class PatrolWorker:
         database_url: str | None = None,
         concurrency: int | None = None,
         clock: Clock = utcnow,
+        load: Callable[[Path], Config] = load_checked,
+        watch: bool = True,
     ) -> None:
-        self.cfg = cfg
+        """`load` reads the configuration at a reload; `watch`: also watch the files for
+        events (without, edits are seen by their stat and by the jobs' digests)."""
+        self.cfg = cfg  # as started: the queue's settings (`workers.*`) hold until a restart
         self.url = require_postgres(cfg, database_url)
         self.concurrency = concurrency or cfg.settings.workers.concurrency
         self.clock = clock
-        self._sources = {s.id: s for s in cfg.sources.sources}
+        self.live = LivePatrol(
+            cfg, url=self.url, clock=clock, on_push=self._announce, load=load, watch=watch
+        )
         self._slots = asyncio.Semaphore(self.concurrency)  # source patrols at once
-        self._patrol: Patrol | None = None
         self._notes: set[asyncio.Task[None]] = set()
         self.done = 0  # source patrols finished by this process
         self._regroup_checked = -REGROUP_EVERY
@@ -75,11 +88,10 @@ class PatrolWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Run jobs until `stop` is set; the running ones finish first."""
         w = self.cfg.settings.workers
-        patrol = self._patrol = await Patrol.open(self.cfg, database_url=self.url, clock=self.clock)
-        patrol.store.on_push(self._announce)
+        await self.live.open()
         app = queue_app(self.url, pool_size=self.concurrency + 4)
         register(app, self._job)
-        flusher = asyncio.create_task(self._flush_often(patrol), name="sentinel-flush")
+        flusher = asyncio.create_task(self._flush_often(), name="sentinel-flush")
         try:
             async with app.open_async():
                 worker = Worker(
@@ -103,21 +115,20 @@ class PatrolWorker:
                 await task
                 await registered
                 if worker.worker_id is not None:
-                    await forget_node(patrol.store, worker.worker_id)
+                    await forget_node(self.live.patrol.store, worker.worker_id)
         finally:
             flusher.cancel()
             await asyncio.gather(flusher, *self._notes, return_exceptions=True)
-            self._patrol = None
-            await patrol.close()  # writes the records still held back
+            await self.live.close()  # writes the records still held back
 
-    @staticmethod
-    async def _flush_often(patrol: Patrol) -> None:
+    async def _flush_often(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_EVERY)
-            try:
-                await patrol.store.flush()
-            except SentinelError as e:  # the database away for a moment: the next round retries
-                log.warning("writing fetch records failed: %s", e)
+            for patrol in self.live.patrols():  # one replaced by a reload finishes its jobs
+                try:
+                    await patrol.store.flush()
+                except SentinelError as e:  # the database away for a moment: the next round
+                    log.warning("writing fetch records failed: %s", e)
 
     async def _register(self, worker: Worker, running: asyncio.Task[Any]) -> None:
         """Name this worker's queue id after its node and pid, for `sentinel workers status`."""
@@ -125,18 +136,24 @@ class PatrolWorker:
         while worker.worker_id is None and not running.done():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         wid = worker.worker_id
-        if wid is None or self._patrol is None:
+        if wid is None or not self.live.is_open:
             return
         await register_node(
-            self._patrol.store, wid, node=node_name(), pid=os.getpid(), at=self.clock()
+            self.live.patrol.store, wid, node=node_name(), pid=os.getpid(), at=self.clock()
         )
-        log.warning("worker %d (%s, pid %d) running", wid, node_name(), os.getpid())
+        log.warning(
+            "worker %d (%s, pid %d) running, configuration %s",
+            wid,
+            node_name(),
+            os.getpid(),
+            self.live.cfg.digest,
+        )
 
     def _announce(self) -> None:
         # the schedulers send pushes; a NOTIFY wakes their couriers at once
-        if self._patrol is None:
+        if not self.live.is_open:
             return
-        task = asyncio.create_task(notify_push(self._patrol.store))
+        task = asyncio.create_task(notify_push(self.live.patrol.store))
         self._notes.add(task)
         task.add_done_callback(self._notes.discard)
 
@@ -147,20 +164,24 @@ class PatrolWorker:
         source_ids: list[str] | None = None,
         source_id: str | None = None,  # a job queued before batches
         duty_at: Any = None,
+        config_digest: str | None = None,  # absent from jobs queued before it
     ) -> None:
-        patrol = self._patrol
-        assert patrol is not None
-        sources: list[Source] = []
-        for sid in job_sources({"source_ids": source_ids, "source_id": source_id}):
-            source = self._sources.get(sid)
-            if source is None:
-                log.warning(
-                    "job for a source not in this worker's sources.yaml", extra={"source_id": sid}
-                )
-            else:
-                sources.append(source)
-        if not sources:
-            return
+        await self.live.refresh(config_digest)
+        async with self.live.lease() as (patrol, known):
+            sources: list[Source] = []
+            for sid in job_sources({"source_ids": source_ids, "source_id": source_id}):
+                source = known.get(sid)
+                if source is None:
+                    log.warning(
+                        "job for a source not in this worker's sources.yaml",
+                        extra={"source_id": sid},
+                    )
+                else:
+                    sources.append(source)
+            if sources:
+                await self._run(patrol, sources, duty_at)
+
+    async def _run(self, patrol: Patrol, sources: list[Source], duty_at: Any) -> None:
         patrol.duty_at = datetime.fromisoformat(duty_at) if duty_at else None
         if time.monotonic() - self._regroup_checked >= REGROUP_EVERY:
             # the lead office may have merged or split stories (rare: a second late is fine)
