@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
-SCENARIOS = ("e2e", "events", "matcher", "many", "workers")
+SCENARIOS = ("e2e", "events", "matcher", "many", "workers", "handover")
 
 
 def _run(name: str, quick: bool) -> dict[str, Any]:
@@ -36,6 +36,10 @@ def _run(name: str, quick: bool) -> dict[str, Any]:
         from bench.workers import run as workers
 
         return workers(quick=quick)
+    if name == "handover":
+        from bench.handover import run as handover
+
+        return handover(quick=quick)
     if name == "events":
         from bench.events import run as events
 
@@ -180,6 +184,10 @@ def table(results: dict[str, dict[str, Any]], *, quick: bool = False) -> str:
         from bench.workers import rows as worker_rows
 
         rows += worker_rows(results["workers"], _met)
+    if results.get("handover"):
+        from bench.handover import rows as handover_rows
+
+        rows += handover_rows(results["handover"])
     width = max(len(r[0]) for r in rows) if rows else 0
     return "\n".join(f"{a:<{width}}  {b:<52}  {c}" for a, b, c in rows)
 

@@ -83,7 +83,10 @@ def status(
     config_dir: ConfigDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print stable JSON.")] = False,
 ) -> None:
-    """Who is alive, what each runs, the queue's depth and its oldest waiting job."""
+    """Who is alive, what each runs, the queue's depth and its oldest waiting job.
+
+    Each worker's configuration digest is shown, STALE when it is not that of the files here
+    (a worker reloads before its next job; one whose files were not synced stays stale)."""
     cfg = _config(config_dir)
     try:
         data = asyncio.run(read_status(cfg))
@@ -106,6 +109,8 @@ async def read_status(cfg: Config) -> dict[str, Any]:
 
     store = await Store.open(require_postgres(cfg))
     try:
-        return await status_data(store, stall_timeout=cfg.settings.workers.stall_timeout)
+        return await status_data(
+            store, stall_timeout=cfg.settings.workers.stall_timeout, config_digest=cfg.digest
+        )
     finally:
         await store.close()

@@ -303,7 +303,7 @@ def test_two_schedulers_three_workers_survive_kill_9(tmp_path: Path, database: s
             ),
             procs,
         )
-        # the slow source's job was put back after the stall timeout and done by another worker
+        # the slow source's job was put back (its worker's life lock gone) and done by another
         assert one(url, "SELECT count(*) FROM post WHERE source_id = 'slow'") == ITEMS
 
         # the operator's view of the queue

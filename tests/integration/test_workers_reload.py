@@ -77,6 +77,19 @@ async def enqueuing(db_url: str) -> AsyncIterator[Enqueuer]:
         await enqueuer.close()
 
 
+async def node_digest(enqueuer: Enqueuer) -> str | None:
+    """The worker's digest in its row, once the row is written (a bounded wait, not a timing
+    assertion: the worker writes it beside its first jobs)."""
+    for _ in range(600):
+        rows = await enqueuer.app.connector.execute_query_all_async(
+            query="SELECT config_digest FROM worker_node"  # type: ignore[arg-type]
+        )
+        if rows:
+            return str(rows[0]["config_digest"])
+        await asyncio.sleep(0.05)
+    return None
+
+
 def postgres_only(db_url: str) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("worker mode is PostgreSQL only")
@@ -142,6 +155,8 @@ async def test_a_job_enqueued_under_other_files_makes_the_worker_reload(
             await patrol(new)
             assert (site.hits("/a.xml"), site.hits("/b.xml")) == (2, 1)
             assert worker.live.cfg.digest == new
+            # its row says so, for `sentinel workers status`
+            assert await node_digest(enqueuer) == new
 
             # a scheduler whose files have not reached this node: run with what it has
             elsewhere = "f" * 32

@@ -11,6 +11,7 @@ import pytest
 from sentinel.config import load_config
 from sentinel.errors import ConfigError
 from sentinel.store import Store
+from sentinel.store.nodes import register_node, set_node_digest
 from sentinel.web import WebSettings, create_app
 from sentinel.workers.enqueue import Enqueuer
 from sentinel.workers.queue import require_postgres
@@ -53,6 +54,30 @@ async def test_status_shows_the_waiting_jobs_and_the_desk_the_same(
         assert data["oldest_waiting_since"] is not None
         assert "jobs waiting: 1" in status_lines(data)[0]
 
+        # each worker's configuration; one running other files than these is stale
+        other = "0f" * 16
+        for digest in (cfg.digest, other):
+            wid = await enqueuer.app.job_manager.register_worker()
+            await register_node(
+                store, wid, node="n", pid=wid, at=T0, config_digest=digest, life_lock=False
+            )
+        data = await status_data(
+            store, stall_timeout=cfg.settings.workers.stall_timeout, config_digest=cfg.digest
+        )
+        shown = {w["config_digest"]: w["stale_config"] for w in data["workers"]}
+        assert shown == {cfg.digest: False, other: True} and data["stale"] == 1
+        lines = status_lines(data)
+        assert f"config {other} STALE" in "\n".join(lines)
+        assert f"config {cfg.digest}  " in "\n".join(lines)
+        assert f"configuration: {cfg.digest}; 1 alive workers run another" in lines[3]
+        # a worker that reloaded is no longer stale
+        await set_node_digest(store, wid, cfg.digest)
+        data = await status_data(
+            store, stall_timeout=cfg.settings.workers.stall_timeout, config_digest=cfg.digest
+        )
+        assert data["stale"] == 0
+        await set_node_digest(store, wid, other)
+
         wf = Workflow(store, cfg.settings)
         await wf.add_user(
             "ops", role="admin", department=None, name="OPS", password="pw-123456789", at=T0
@@ -66,8 +91,12 @@ async def test_status_shows_the_waiting_jobs_and_the_desk_the_same(
             page = await c.get("/operator/workers")
             assert page.status_code == 200
             assert '<span id="waiting">1</span>' in page.text
+            # the desk's own configuration is the reference (no scheduler beside it here)
+            assert f'<code id="config-digest">{cfg.digest}</code>' in page.text
+            assert '<span id="stale" class="late">1 ' in page.text
+            assert f'class="late stale"><code>{other}</code>' in page.text
             api = await c.get("/api/workers")
-            assert api.json()["waiting"] == 1
+            assert api.json()["waiting"] == 1 and api.json()["stale"] == 1
     finally:
         await enqueuer.close()
         await store.close()

@@ -33,7 +33,9 @@ class WorkersConfig(Strict):
     concurrency: int = Field(8, ge=1, le=256, description="sources one worker patrols at once")
     stall_timeout: Duration = Field(
         timedelta(seconds=60),
-        description="a worker without a heartbeat for this long is dead; its jobs run again",
+        description="a worker without a heartbeat for this long is dead; its jobs run again (a "
+        "worker whose process dies or whose node drops off is noticed sooner, by its life lock: "
+        "within about a second, or 12 s)",
     )
     heartbeat: Duration = Field(
         timedelta(seconds=10), description="how often a worker says it is alive"

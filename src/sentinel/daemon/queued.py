@@ -9,10 +9,14 @@ digests, and counts what the workers patrolled since the last count (workers/tal
 tick report, log line and metrics. The others only deliver. Every scheduler delivers: an
 outbox row is claimed by one of them at a time (store/delivery.py), so none is sent twice; a
 worker's NOTIFY after committing a push wakes their couriers at once.
+
+Besides the ticks, every SWEEP_EVERY seconds one of the schedulers looks for workers whose life
+lock is gone (store/lifelock.py) and puts their jobs back at once, not after `stall_timeout`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from datetime import datetime
@@ -33,6 +37,8 @@ from sentinel.workers.worker import node_name
 
 log = logging.getLogger(__name__)
 
+SWEEP_EVERY = 0.5  # seconds between looks for workers whose life lock is gone
+
 
 class QueuedDaemon(Daemon):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,6 +48,7 @@ class QueuedDaemon(Daemon):
         self.enqueuer = Enqueuer(self.db_url(), lock=w.lock, stall_timeout=w.stall_timeout)
         self.name = f"sentinel-scheduler:{node_name()}:{os.getpid()}"
         self._listener: asyncpg.Connection | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self.led = 0  # ticks this scheduler enqueued
 
     async def open(self) -> QueuedDaemon:
@@ -50,16 +57,35 @@ class QueuedDaemon(Daemon):
         url = make_url(self.db_url()).set(drivername="postgresql")
         self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
         await self._listener.add_listener(PUSH_CHANNEL, self._pushed)
+        self._sweeper = asyncio.create_task(self._sweep_dead(), name="sentinel-sweep-dead")
         return self
 
     async def close(self) -> None:
         try:
+            if self._sweeper is not None:
+                self._sweeper.cancel()
+                await asyncio.gather(self._sweeper, return_exceptions=True)
+                self._sweeper = None
             if self._listener is not None:
                 await self._listener.close()
                 self._listener = None
             await self.enqueuer.close()
         finally:
             await super().close()
+
+    async def _sweep_dead(self) -> None:
+        """Between and during ticks: put back the jobs of workers whose life lock is gone (one
+        scheduler at a time; the tick's lock is not taken, so no tick is missed for this)."""
+        failed = ""
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            try:
+                await self.enqueuer.retry_dead(self.patrol.store)
+                failed = ""
+            except Exception as e:  # the database away for a moment: the next round
+                if str(e) != failed:  # once, not every round
+                    log.warning("looking for dead workers failed: %s", e)
+                failed = str(e)
 
     def _pushed(self, *_: object) -> None:
         self.courier.wake()

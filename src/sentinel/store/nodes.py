@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, text, update
 
 from sentinel.store.engine import dialect_insert, translate_errors
 from sentinel.store.schema import worker_node
@@ -27,6 +27,7 @@ class WorkerRow:
     last_heartbeat: datetime
     alive: bool
     running: tuple[str, ...]  # source ids of the jobs it runs now
+    config_digest: str | None  # the configuration it runs (None: a worker of an older release)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -39,16 +40,39 @@ class QueueStatus:
     leader: str | None  # the scheduler that enqueues now (its application_name), if any
 
 
-async def register_node(store: Store, worker_id: int, *, node: str, pid: int, at: datetime) -> None:
+async def register_node(
+    store: Store,
+    worker_id: int,
+    *,
+    node: str,
+    pid: int,
+    at: datetime,
+    config_digest: str,
+    life_lock: bool,
+) -> None:
+    """`life_lock`: the worker holds it already (store/lifelock.py; never write True before)."""
+    row = {
+        "node": node,
+        "pid": pid,
+        "started_at": at,
+        "config_digest": config_digest,
+        "life_lock": life_lock,
+    }
     async with store.transaction() as tx:
         stmt = dialect_insert(tx.connection.dialect.name, worker_node)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[worker_node.c.worker_id],
-            set_={"node": node, "pid": pid, "started_at": at},
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=[worker_node.c.worker_id], set_=row)
         with translate_errors("registering a worker"):
+            await tx.connection.execute(stmt, {"worker_id": worker_id, **row})
+
+
+async def set_node_digest(store: Store, worker_id: int, config_digest: str) -> None:
+    """The worker now runs the configuration of `config_digest` (it reloaded its files)."""
+    async with store.transaction() as tx:
+        with translate_errors("noting a worker's configuration"):
             await tx.connection.execute(
-                stmt, {"worker_id": worker_id, "node": node, "pid": pid, "started_at": at}
+                update(worker_node)
+                .where(worker_node.c.worker_id == worker_id)
+                .values(config_digest=config_digest)
             )
 
 
@@ -70,7 +94,7 @@ async def notify_push(store: Store) -> None:
 
 _WORKERS = text(
     """
-    SELECT w.id, w.last_heartbeat, n.node, n.pid,
+    SELECT w.id, w.last_heartbeat, n.node, n.pid, n.config_digest,
            coalesce(array_agg(s.id ORDER BY j.id, s.n)
                     FILTER (WHERE s.id IS NOT NULL), '{}') AS running
     FROM procrastinate_workers w
@@ -79,7 +103,7 @@ _WORKERS = text(
     LEFT JOIN LATERAL jsonb_array_elements_text(
         coalesce(j.args->'source_ids', jsonb_build_array(j.args->'source_id'))
     ) WITH ORDINALITY AS s(id, n) ON true
-    GROUP BY w.id, w.last_heartbeat, n.node, n.pid
+    GROUP BY w.id, w.last_heartbeat, n.node, n.pid, n.config_digest
     ORDER BY w.id
     """
 )
@@ -121,8 +145,9 @@ async def queue_status(store: Store, *, stall_timeout: timedelta) -> QueueStatus
                     last_heartbeat=beat,
                     alive=now - beat <= stall_timeout,
                     running=tuple(running),
+                    config_digest=digest,
                 )
-                for wid, beat, node, pid, running in await conn.execute(_WORKERS)
+                for wid, beat, node, pid, digest, running in await conn.execute(_WORKERS)
             )
             waiting, running, oldest = (await conn.execute(_QUEUE)).one()
             failed = (await conn.execute(_FAILED)).scalar_one()

@@ -260,6 +260,9 @@ schedule_state = Table(
 
 # Worker mode: which node and process each queue worker (procrastinate_workers.id) is, for
 # `sentinel workers status`. The queue's own tables belong to procrastinate (migration 0007).
+# config_digest: the configuration the worker runs (Config.digest), updated when it reloads;
+# life_lock: the worker holds its life lock (store/lifelock.py), so its death is seen at once.
+# Both come with migration 0010: rows of workers started before it have neither.
 worker_node = Table(
     "worker_node",
     metadata,
@@ -267,6 +270,8 @@ worker_node = Table(
     Column("node", Text, nullable=False),
     Column("pid", Integer, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
+    Column("config_digest", Text, nullable=True),
+    Column("life_lock", Boolean, nullable=False, server_default=false()),
 )
 
 # Worker mode: what each source patrol of a worker found, until the leading scheduler counts it

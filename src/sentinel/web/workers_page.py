@@ -21,7 +21,9 @@ async def _status(request: Request) -> dict[str, Any]:
     w = desk.cfg.settings.workers
     if not w.enabled:
         raise HTTPException(404, "worker mode is off (workers.enabled in sentinel.yaml)")
-    return await status_data(desk.store, stall_timeout=w.stall_timeout)
+    # the workers should run what the scheduler beside this desk runs (it reloads on edits)
+    running = desk.health()["config_digest"] if desk.health else desk.cfg.digest
+    return await status_data(desk.store, stall_timeout=w.stall_timeout, config_digest=running)
 
 
 @router.get("/operator/workers", response_class=HTMLResponse)

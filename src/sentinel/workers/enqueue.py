@@ -1,19 +1,22 @@
-"""The scheduler's side of the queue: enqueue the due sources, put stalled jobs back, wait for
-a duty patrol's jobs."""
+"""The scheduler's side of the queue: enqueue the due sources, put the jobs of dead workers
+back (at once for those whose life lock is gone, after `stall_timeout` for the others), wait
+for a duty patrol's jobs."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from procrastinate import App
 from procrastinate.exceptions import UniqueViolation
-from procrastinate.jobs import Status
+from procrastinate.jobs import Job, Status
 
 from sentinel.config import Source
+from sentinel.store import Store
+from sentinel.store.lifelock import forget_dead, sweep_turn
 from sentinel.workers.queue import QUEUE, enqueue, job_sources, queue_app
 
 log = logging.getLogger(__name__)
@@ -57,8 +60,30 @@ class Enqueuer:
         stalled = await self.app.job_manager.get_stalled_jobs(
             queue=QUEUE, seconds_since_heartbeat=self.stall_timeout.total_seconds()
         )
+        return await self._put_back(stalled, why="silent for the stall timeout")
+
+    async def retry_dead(self, store: Store) -> int:
+        """Put back at once the jobs of workers whose life lock is gone (store/lifelock.py),
+        and forget those workers; one scheduler at a time does it, the others return 0."""
         n = 0
-        for job in stalled:
+        async with sweep_turn(store) as dead:
+            for w in dead or ():
+                jobs = await self.app.job_manager.list_jobs_async(
+                    queue=QUEUE, status="doing", worker_id=w.worker_id
+                )
+                log.warning(
+                    "worker %d (%s, pid %d) is gone (its life lock was dropped)",
+                    w.worker_id,
+                    w.node,
+                    w.pid,
+                )
+                n += await self._put_back(list(jobs), why="its life lock gone")
+                await forget_dead(store, w.worker_id)
+        return n
+
+    async def _put_back(self, jobs: Iterable[Job], *, why: str) -> int:
+        n = 0
+        for job in jobs:
             try:
                 await self.app.job_manager.retry_job(job)
                 n += 1
@@ -69,8 +94,9 @@ class Enqueuer:
                     job.id, status=Status.FAILED, delete_job=False
                 )
             log.warning(
-                "job %s of a dead worker put back in the queue",
+                "job %s of a dead worker (%s) put back in the queue",
                 job.id,
+                why,
                 extra={"source_id": ",".join(job_sources(job.task_kwargs))},
             )
         return n

@@ -4,9 +4,10 @@ A job is a batch of sources (queue.py): their state read in bulk, then each sour
 (`Patrol.patrol_source`, as in one process), up to `workers.concurrency` sources at once in
 the process, over the JOBS it runs at once. Jobs are at least once: a worker killed mid-job
 stops sending heartbeats, and after `workers.stall_timeout` a scheduler puts its job back in
-the queue for another worker, which patrols the whole batch again. Nothing a job writes can be
-doubled by that: its story decisions are one transaction each (a killed job leaves no partial
-story), and the database keeps posts, stories, alerts and outbox rows unique.
+the queue for another worker (sooner: see its life lock below), which patrols the whole batch
+again. Nothing a job writes can be doubled by that: its story decisions are one transaction
+each (a killed job leaves no partial story), and the database keeps posts, stories, alerts and
+outbox rows unique.
 
 A job's fetch and health records are written when it ends, before it is marked done, so the
 next job of its sources reads them; a long job's are also written every `FLUSH_EVERY` seconds
@@ -15,6 +16,12 @@ next patrol of those sources fetches their pages whole instead of asking for a 3
 nothing twice. After them a job adds what each of its source patrols found to the tally the
 leading scheduler counts (tally.py); a killed job adds none, so the posts it stored before
 dying are stored but not counted (its rerun finds them known).
+
+Its death is noticed sooner than that: it holds a life lock (store/lifelock.py) from its
+registration to its end, and a scheduler finds the lock gone within a second of the process
+dying on a live node, or about KEEPALIVE_BOUND seconds after its node drops off the network,
+and puts its jobs back then. A worker that loses that lock's connection stops (its jobs go
+to others).
 
 The worker picks up edits to the three files before its next job, and reloads them before a
 job enqueued under another configuration than its own (live.py).
@@ -36,10 +43,11 @@ from procrastinate import JobContext
 from procrastinate.worker import Worker
 
 from sentinel.config import Config, Source
-from sentinel.errors import SentinelError
+from sentinel.errors import SentinelError, StoreError
 from sentinel.pipeline import Clock, Patrol, SourceReport, utcnow
 from sentinel.sources import load_checked
-from sentinel.store.nodes import forget_node, notify_push, register_node
+from sentinel.store.lifelock import LifeLock
+from sentinel.store.nodes import forget_node, notify_push, register_node, set_node_digest
 from sentinel.workers import tally
 from sentinel.workers.live import LivePatrol
 from sentinel.workers.queue import QUEUE, job_sources, queue_app, register, require_postgres
@@ -51,6 +59,7 @@ FLUSH_EVERY = 1.0  # seconds between writes of the jobs' fetch and health record
 # sources leave free. Their sources share the process's `concurrency` slots.
 JOBS = 2
 REGROUP_EVERY = 1.0  # seconds between looks for stories merged or split by hand
+LIFE_CHECK = 2.0  # seconds between looks at the life lock's connection
 
 
 def node_name() -> str:
@@ -84,6 +93,9 @@ class PatrolWorker:
         self._notes: set[asyncio.Task[None]] = set()
         self.done = 0  # source patrols finished by this process
         self._regroup_checked = -REGROUP_EVERY
+        self._life: LifeLock | None = None
+        self._node: tuple[int, str] | None = None  # its id and digest, once its row is written
+        self._node_lock = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run jobs until `stop` is set; the running ones finish first."""
@@ -106,16 +118,29 @@ class PatrolWorker:
                 )
                 run = worker.run()  # type: ignore[no-untyped-call]
                 task = asyncio.create_task(run, name="sentinel-worker")
-                registered = asyncio.create_task(self._register(worker, task))
-                # a worker whose queue side fails (database gone) stops the process too
+                life = asyncio.create_task(self._live(worker, task), name="sentinel-life")
+                # a worker whose queue side fails (database gone) stops the process too, as
+                # does one whose life lock is lost: its jobs are being put back for others
                 stopping = asyncio.create_task(stop.wait())
-                await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({task, stopping, life}, return_when=asyncio.FIRST_COMPLETED)
                 stopping.cancel()
                 worker.stop()  # type: ignore[no-untyped-call]
-                await task
-                await registered
-                if worker.worker_id is not None:
-                    await forget_node(self.live.patrol.store, worker.worker_id)
+                try:
+                    await task
+                finally:
+                    # its jobs have ended: the row goes first, then the lock, so no scheduler
+                    # finds the row without the lock of a worker that stopped cleanly
+                    life.cancel()
+                    await asyncio.gather(life, return_exceptions=True)
+                    if self._life is not None:
+                        held, self._life = self._life, None
+                        try:
+                            # (procrastinate's worker forgets its id when it stops: the lock's)
+                            await forget_node(self.live.patrol.store, held.worker_id)
+                        finally:
+                            await held.close()
+                if life.done() and not life.cancelled() and life.exception() is not None:
+                    raise life.exception()  # type: ignore[misc]  # the life lock failed
         finally:
             flusher.cancel()
             await asyncio.gather(flusher, *self._notes, return_exceptions=True)
@@ -130,24 +155,52 @@ class PatrolWorker:
                 except SentinelError as e:  # the database away for a moment: the next round
                     log.warning("writing fetch records failed: %s", e)
 
-    async def _register(self, worker: Worker, running: asyncio.Task[Any]) -> None:
-        """Name this worker's queue id after its node and pid, for `sentinel workers status`."""
+    async def _live(self, worker: Worker, running: asyncio.Task[Any]) -> None:
+        """Take the life lock and register this worker, then watch the lock. StoreError when it
+        cannot be taken or its connection is lost: the worker stops, its jobs go to others."""
         # procrastinate sets the id when it registers, and offers no hook for that moment
         while worker.worker_id is None and not running.done():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         wid = worker.worker_id
         if wid is None or not self.live.is_open:
-            return
-        await register_node(
-            self.live.patrol.store, wid, node=node_name(), pid=os.getpid(), at=self.clock()
-        )
+            return  # it ended before registering: the process stops with it
+        name = f"sentinel-worker:{node_name()}:{os.getpid()}"
+        self._life = await LifeLock.take(self.url, wid, name=name)
+        # written once the lock is held: a scheduler judges by the lock only workers with a row
+        async with self._node_lock:
+            digest = self.live.cfg.digest
+            await register_node(
+                self.live.patrol.store,
+                wid,
+                node=node_name(),
+                pid=os.getpid(),
+                at=self.clock(),
+                config_digest=digest,
+                life_lock=True,
+            )
+            self._node = (wid, digest)
         log.warning(
             "worker %d (%s, pid %d) running, configuration %s",
             wid,
             node_name(),
             os.getpid(),
-            self.live.cfg.digest,
+            digest,
         )
+        while await self._life.held():  # noqa: ASYNC110  # a connection, not an event
+            await asyncio.sleep(LIFE_CHECK)
+        raise StoreError(
+            f"worker {wid} lost the database connection holding its life lock: a scheduler puts "
+            "its jobs back for other workers; stopping"
+        )
+
+    async def _note_config(self) -> None:
+        """Keep the worker's row on the configuration it runs (after a reload)."""
+        async with self._node_lock:
+            if self._node is None or self._node[1] == self.live.cfg.digest:
+                return
+            wid, digest = self._node[0], self.live.cfg.digest
+            await set_node_digest(self.live.patrol.store, wid, digest)
+            self._node = (wid, digest)
 
     def _announce(self) -> None:
         # the schedulers send pushes; a NOTIFY wakes their couriers at once
@@ -167,6 +220,7 @@ class PatrolWorker:
         config_digest: str | None = None,  # absent from jobs queued before it
     ) -> None:
         await self.live.refresh(config_digest)
+        await self._note_config()
         async with self.live.lease() as (patrol, known):
             sources: list[Source] = []
             for sid in job_sources({"source_ids": source_ids, "source_id": source_id}):
