@@ -21,7 +21,7 @@ from sentinel.sources import load_checked
 from sentinel.sources.health import State
 from sentinel.store import Store
 from sentinel.workers.enqueue import Enqueuer
-from sentinel.workers.queue import lane
+from sentinel.workers.queue import QUEUE, TASK, lane
 from sentinel.workers.worker import PatrolWorker
 from tests.daemon_kit import TZ, Clock
 from tests.fixtures.sites import KEYWORDS, SENTINEL, feed
@@ -247,3 +247,25 @@ async def test_a_job_running_when_the_worker_reloads_finishes_on_its_own_patrol(
         finally:
             release.set()
             await store.close()
+
+
+async def test_a_job_from_a_newer_scheduler_runs_with_what_the_worker_knows(
+    db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # this release's config_digest failed every job on the workers before it (a TypeError):
+    # an argument a later release adds is ignored, and said once
+    postgres_only(db_url)
+    with LocalSite() as site:
+        feeds(site)
+        config = county(tmp_path / "cfg", source("a", f"{site.base}/a.xml"))
+        worker = PatrolWorker(load_checked(config), database_url=db_url, watch=False)
+        async with enqueuing(db_url) as enqueuer, working(worker):
+            task = enqueuer.app.configure_task(name=TASK, queue=QUEUE)
+            with caplog.at_level(logging.WARNING, logger="sentinel.workers"):
+                for _ in range(2):
+                    job = await task.defer_async(source_ids=["a"], coming_later=1)
+                    assert await enqueuer.wait([job], within=60, poll=0.05)
+            assert site.hits("/a.xml") == 2
+            assert worker.done == 2
+    warned = [r.getMessage() for r in caplog.records if "coming_later" in r.getMessage()]
+    assert len(warned) == 1, warned

@@ -93,6 +93,7 @@ class PatrolWorker:
         self._notes: set[asyncio.Task[None]] = set()
         self.done = 0  # source patrols finished by this process
         self._regroup_checked = -REGROUP_EVERY
+        self._warned_later = False  # about job arguments of a newer release, once
         self._life: LifeLock | None = None
         self._node: tuple[int, str] | None = None  # its id and digest, once its row is written
         self._node_lock = asyncio.Lock()
@@ -218,7 +219,18 @@ class PatrolWorker:
         source_id: str | None = None,  # a job queued before batches
         duty_at: Any = None,
         config_digest: str | None = None,  # absent from jobs queued before it
+        **later: Any,
     ) -> None:
+        # What a newer scheduler adds to its jobs is ignored here, not a TypeError that fails
+        # every job until this worker is upgraded (this release's config_digest did that to
+        # the workers before it).
+        if later and not self._warned_later:
+            self._warned_later = True
+            log.warning(
+                "jobs carry %s, which this worker does not know (a newer scheduler?): "
+                "ignored; upgrade this worker",
+                ", ".join(sorted(later)),
+            )
         await self.live.refresh(config_digest)
         await self._note_config()
         async with self.live.lease() as (patrol, known):
