@@ -5,6 +5,7 @@ its last good configuration with the error logged once as `file:line: message`."
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import threading
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from sentinel.config import Config
 from sentinel.daemon.queued import QueuedDaemon
 from sentinel.sources import load_checked
 from sentinel.sources.health import State
@@ -77,6 +79,13 @@ async def enqueuing(db_url: str) -> AsyncIterator[Enqueuer]:
         await enqueuer.close()
 
 
+async def enqueue_and_wait(enqueuer: Enqueuer, cfg: Config, digest: str | None) -> None:
+    """Enqueue every source as a scheduler running configuration `digest` would, and wait
+    until the worker has run the jobs."""
+    ids = await enqueuer.enqueue(cfg.sources.sources, duty_at=None, config_digest=digest)
+    assert await enqueuer.wait(ids, within=60, poll=0.05)
+
+
 async def node_digest(enqueuer: Enqueuer) -> str | None:
     """The worker's digest in its row, once the row is written (a bounded wait, not a timing
     assertion: the worker writes it beside its first jobs)."""
@@ -131,13 +140,7 @@ async def test_a_job_enqueued_under_other_files_makes_the_worker_reload(
         # no filesystem events, as on a network mount: only the stat or the digest can tell
         worker = PatrolWorker(cfg, database_url=db_url, watch=False)
         async with enqueuing(db_url) as enqueuer, working(worker):
-
-            async def patrol(digest: str | None) -> None:
-                ids = await enqueuer.enqueue(
-                    cfg.sources.sources, duty_at=None, config_digest=digest
-                )
-                assert await enqueuer.wait(ids, within=60, poll=0.05)
-
+            patrol = functools.partial(enqueue_and_wait, enqueuer, cfg)
             await patrol(cfg.digest)
             assert (site.hits("/a.xml"), site.hits("/b.xml")) == (1, 0)
             # synced from another node with its mtime kept, and the same size: the stat
@@ -178,13 +181,7 @@ async def test_a_bad_edit_keeps_the_worker_on_its_last_good_configuration(
         cfg = load_checked(config)
         worker = PatrolWorker(cfg, database_url=db_url)
         async with enqueuing(db_url) as enqueuer, working(worker):
-
-            async def patrol(digest: str | None) -> None:
-                ids = await enqueuer.enqueue(
-                    cfg.sources.sources, duty_at=None, config_digest=digest
-                )
-                assert await enqueuer.wait(ids, within=60, poll=0.05)
-
+            patrol = functools.partial(enqueue_and_wait, enqueuer, cfg)
             sources = config / "sources.yaml"
             good = sources.read_text("utf-8")
             # valid YAML, refused by the source checks `sentinel check` runs (line 10)
