@@ -51,6 +51,13 @@ HEALTH_LABELS = {
     "unreachable": "无法访问",
     "blocked": "被拦截",
 }
+# The names templates use for them, the desk's and the printable documents' alike.
+TEMPLATE_LABELS = {
+    "STATE": STATE_LABELS,
+    "SEVERITY": SEVERITY_LABELS,
+    "STEP": STEP_LABELS,
+    "ACTION": ACTION_LABELS,
+}
 
 
 def local(t: datetime | None, tz: ZoneInfo) -> str:

@@ -33,12 +33,7 @@ def _env() -> Environment:
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
-    env.globals.update(
-        STATE=labels.STATE_LABELS,
-        SEVERITY=labels.SEVERITY_LABELS,
-        STEP=labels.STEP_LABELS,
-        ACTION=labels.ACTION_LABELS,
-    )
+    env.globals.update(labels.TEMPLATE_LABELS)
     return env
 
 

@@ -94,10 +94,7 @@ def make_templates() -> Jinja2Templates:
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     env.globals.update(
-        STATE=labels.STATE_LABELS,
-        SEVERITY=labels.SEVERITY_LABELS,
-        STEP=labels.STEP_LABELS,
-        ACTION=labels.ACTION_LABELS,
+        labels.TEMPLATE_LABELS,
         PLACED=present.PLACED_LABELS,
         ROLE=present.ROLE_LABELS,
         HEALTH=labels.HEALTH_LABELS,
